@@ -1,0 +1,1 @@
+"""Supabase-compatible authentication: tokens issued here (embedded) or by Supabase Auth."""

@@ -1,0 +1,1 @@
+"""Conversations between a customer and the contact center, and their messages."""

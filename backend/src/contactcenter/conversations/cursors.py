@@ -1,0 +1,52 @@
+"""Opaque keyset cursors (base64url JSON), so clients never build them."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from contactcenter.core.errors import AppError, ErrorCode
+
+
+def encode(data: dict[str, Any]) -> str:
+    raw = json.dumps(data, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _decode(cursor: str) -> dict[str, Any]:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        data = json.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
+    except (ValueError, UnicodeError, binascii.Error) as exc:
+        raise AppError(ErrorCode.invalid_cursor, "the cursor is not one this API returned") from exc
+    if not isinstance(data, dict):
+        raise AppError(ErrorCode.invalid_cursor, "the cursor is not one this API returned")
+    return data
+
+
+def conversation_cursor(last_message_at: datetime, conversation_id: UUID) -> str:
+    return encode({"t": last_message_at.isoformat(), "id": str(conversation_id)})
+
+
+def decode_conversation_cursor(cursor: str) -> tuple[datetime, UUID]:
+    data = _decode(cursor)
+    try:
+        return datetime.fromisoformat(data["t"]), UUID(data["id"])
+    except (KeyError, TypeError, ValueError) as exc:
+        raise AppError(ErrorCode.invalid_cursor, "the cursor is not one this API returned") from exc
+
+
+def message_cursor(seq: int) -> str:
+    return encode({"s": seq})
+
+
+def decode_message_cursor(cursor: str) -> int:
+    data = _decode(cursor)
+    seq = data.get("s")
+    if not isinstance(seq, int) or seq < 0:
+        raise AppError(ErrorCode.invalid_cursor, "the cursor is not one this API returned")
+    return seq

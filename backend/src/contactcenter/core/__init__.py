@@ -1,0 +1,1 @@
+"""Settings, database, logging, errors and edge validation: nothing else lives in core."""

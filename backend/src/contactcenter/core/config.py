@@ -1,0 +1,179 @@
+"""One settings object, read from the environment (pydantic-settings).
+
+Groups: ``db``, ``auth``, ``api``, ``realtime``, ``demo``. The flat names a new user meets in the
+README (``DATABASE_URL``, ``PORT``, ``DATA_DIR``, ``DEMO_PASSWORD``, ``SUPABASE_JWT_SECRET``,
+``SUPABASE_JWKS_URL``) are accepted as aliases of the grouped ones.
+"""
+
+from __future__ import annotations
+
+import secrets
+from enum import StrEnum
+from functools import lru_cache
+from pathlib import Path
+from typing import Self
+
+from pydantic import AliasChoices, Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+_PLACEHOLDER_SECRETS = {"", "changeme", "change-me", "secret", "your-super-secret-jwt-token"}
+
+
+class Environment(StrEnum):
+    development = "development"
+    test = "test"
+    production = "production"
+
+
+def _group(prefix: str) -> SettingsConfigDict:
+    return SettingsConfigDict(env_prefix=prefix, extra="ignore", populate_by_name=True)
+
+
+class DatabaseSettings(BaseSettings):
+    model_config = _group("DB_")
+
+    url: SecretStr | None = Field(
+        default=None,
+        validation_alias=AliasChoices("DATABASE_URL", "DB_URL"),
+        description="PostgreSQL URL; unset means an embedded PostgreSQL under DATA_DIR.",
+    )
+    listen_url: SecretStr | None = Field(
+        default=None,
+        validation_alias=AliasChoices("DATABASE_LISTEN_URL", "DB_LISTEN_URL"),
+        description="Direct (non-pooled) URL for LISTEN; Supabase's transaction pooler drops it.",
+    )
+    pool_size: int = Field(default=10, ge=1, le=200)
+    max_overflow: int = Field(default=20, ge=0, le=500)
+    statement_timeout_ms: int = Field(default=15_000, ge=100)
+
+
+class AuthSettings(BaseSettings):
+    model_config = _group("AUTH_")
+
+    jwt_secret: SecretStr | None = Field(
+        default=None,
+        validation_alias=AliasChoices("SUPABASE_JWT_SECRET", "AUTH_JWT_SECRET"),
+        description="HS256 project secret. Embedded mode generates one under DATA_DIR.",
+    )
+    jwks_url: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("SUPABASE_JWKS_URL", "AUTH_JWKS_URL"),
+        description="JWKS of Supabase Auth (https://<ref>.supabase.co/auth/v1/.well-known/jwks.json).",
+    )
+    issuer: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("SUPABASE_JWT_ISSUER", "AUTH_ISSUER"),
+        description="Expected `iss`; unset accepts any issuer whose signature verifies.",
+    )
+    audience: str = "authenticated"
+    issue_tokens: bool = Field(
+        default=True, description="Issue tokens here (embedded); off when Supabase Auth does."
+    )
+    access_token_ttl_s: int = Field(default=900, ge=5, le=24 * 3600)
+    session_idle_timeout_s: int = Field(default=3600, ge=10)
+    jwks_cache_ttl_s: int = Field(default=600, ge=1)
+    jwks_min_refresh_interval_s: float = Field(default=30.0, ge=0)
+    leeway_s: int = Field(default=0, ge=0, le=300)
+
+
+class ApiSettings(BaseSettings):
+    model_config = _group("API_")
+
+    max_message_chars: int = Field(default=4000, ge=1, le=100_000)
+    max_body_bytes: int = Field(default=1_000_000, ge=1024)
+    default_page_size: int = Field(default=50, ge=1, le=500)
+    max_page_size: int = Field(default=200, ge=1, le=1000)
+    cors_origins: list[str] = Field(default_factory=list)
+
+
+class RealtimeSettings(BaseSettings):
+    model_config = _group("REALTIME_")
+
+    channel: str = Field(default="contactcenter_events", pattern=r"^[a-z_][a-z0-9_]{0,62}$")
+    heartbeat_interval_s: float = Field(default=25.0, gt=0)
+    max_subscriptions_per_socket: int = Field(default=200, ge=1)
+    send_queue_size: int = Field(default=1000, ge=10)
+
+
+class DemoSettings(BaseSettings):
+    model_config = _group("DEMO_")
+
+    seed: bool | None = Field(
+        default=None,
+        description="Create the `demo` tenant and accounts; by default only on embedded Postgres.",
+    )
+    password: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("DEMO_PASSWORD", "DEMO_PASSWORD")
+    )
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
+
+    environment: Environment = Field(
+        default=Environment.development, validation_alias=AliasChoices("ENVIRONMENT", "APP_ENV")
+    )
+    host: str = Field(default="127.0.0.1", validation_alias=AliasChoices("HOST"))
+    port: int = Field(default=8000, ge=1, le=65535, validation_alias=AliasChoices("PORT"))
+    data_dir: Path = Field(default=Path(".data"), validation_alias=AliasChoices("DATA_DIR"))
+    public_url: str | None = Field(default=None, validation_alias=AliasChoices("PUBLIC_URL"))
+    log_level: str = Field(default="INFO", validation_alias=AliasChoices("LOG_LEVEL"))
+    log_json: bool = Field(default=True, validation_alias=AliasChoices("LOG_JSON"))
+    run_migrations: bool = Field(default=True, validation_alias=AliasChoices("RUN_MIGRATIONS"))
+
+    db: DatabaseSettings = Field(default_factory=DatabaseSettings)
+    auth: AuthSettings = Field(default_factory=AuthSettings)
+    api: ApiSettings = Field(default_factory=ApiSettings)
+    realtime: RealtimeSettings = Field(default_factory=RealtimeSettings)
+    demo: DemoSettings = Field(default_factory=DemoSettings)
+
+    @property
+    def embedded_database(self) -> bool:
+        return self.db.url is None
+
+    @property
+    def seed_demo(self) -> bool:
+        return self.demo.seed if self.demo.seed is not None else self.embedded_database
+
+    @property
+    def base_url(self) -> str:
+        return self.public_url or f"http://{self.host}:{self.port}"
+
+    @model_validator(mode="after")
+    def _fail_fast_outside_development(self) -> Self:
+        if self.environment is Environment.development:
+            return self
+        secret = self.auth.jwt_secret.get_secret_value() if self.auth.jwt_secret else None
+        if secret is not None and (secret.lower() in _PLACEHOLDER_SECRETS or len(secret) < 32):
+            raise ValueError(
+                "SUPABASE_JWT_SECRET is a placeholder or shorter than 32 characters; "
+                "set the project's real JWT secret"
+            )
+        if self.environment is Environment.production:
+            if secret is None and self.auth.jwks_url is None:
+                raise ValueError(
+                    "production needs SUPABASE_JWT_SECRET or SUPABASE_JWKS_URL to verify tokens"
+                )
+            if self.auth.issue_tokens and secret is None:
+                raise ValueError("AUTH_ISSUE_TOKENS=true needs SUPABASE_JWT_SECRET in production")
+        return self
+
+    def resolve_jwt_secret(self) -> str | None:
+        """The HS256 secret; in embedded development one is generated and kept in DATA_DIR."""
+        if self.auth.jwt_secret is not None:
+            return self.auth.jwt_secret.get_secret_value()
+        if not self.auth.issue_tokens:
+            return None
+        path = self.data_dir / "jwt_secret"
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(".tmp")
+            tmp.write_text(secrets.token_urlsafe(48))
+            tmp.chmod(0o600)
+            tmp.replace(path)
+        return path.read_text().strip()
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

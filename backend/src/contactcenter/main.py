@@ -1,0 +1,149 @@
+"""The FastAPI application: `create_app(settings)` wires the domains and the lifespan."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import httpx
+import structlog
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.routing import APIRoute
+from sqlalchemy import select, text
+
+from contactcenter import __version__
+from contactcenter.auth.endpoints import router as auth_router
+from contactcenter.auth.tokens import JwksCache, TokenIssuer, TokenVerifier
+from contactcenter.conversations.endpoints import router as conversations_router
+from contactcenter.core import database
+from contactcenter.core.config import Settings, get_settings
+from contactcenter.core.handlers import BodySizeLimitMiddleware, install_handlers
+from contactcenter.core.logging import RequestIdMiddleware, configure_logging
+from contactcenter.realtime.endpoints import router as realtime_router
+from contactcenter.realtime.hub import RealtimeHub
+from contactcenter.startup import banner, seed_demo
+
+log = structlog.get_logger(__name__)
+
+
+def operation_id(route: APIRoute) -> str:
+    """Readable operation ids for generated clients: `conversations:list`."""
+    tag = route.tags[0] if route.tags else "default"
+    return f"{tag}:{route.name}".replace("_", "-")
+
+
+def _spill_loader(db: database.Database) -> Any:
+    async def load(spill_id: int) -> dict[str, Any] | None:
+        async with db.transaction() as session:
+            row = await session.execute(
+                text("SELECT payload FROM realtime_spill WHERE id = :id"), {"id": spill_id}
+            )
+            payload: dict[str, Any] | None = row.scalar_one_or_none()
+            return payload
+
+    return load
+
+
+def create_app(settings: Settings | None = None, *, print_banner: bool = False) -> FastAPI:
+    settings = settings or get_settings()
+    configure_logging(settings.log_level, settings.log_json)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        db = await database.connect(settings)
+        http = httpx.AsyncClient()
+        hub: RealtimeHub | None = None
+        try:
+            if settings.run_migrations:
+                await database.migrate(db)
+            secret = settings.resolve_jwt_secret()
+            jwks = (
+                JwksCache(
+                    settings.auth.jwks_url,
+                    http,
+                    settings.auth.jwks_cache_ttl_s,
+                    settings.auth.jwks_min_refresh_interval_s,
+                )
+                if settings.auth.jwks_url
+                else None
+            )
+            app.state.settings = settings
+            app.state.db = db
+            app.state.verifier = TokenVerifier(settings.auth, secret, jwks)
+            app.state.issuer = (
+                TokenIssuer(settings.auth, secret, f"{settings.base_url}/auth/v1")
+                if settings.auth.issue_tokens and secret
+                else None
+            )
+            app.state.demo = await seed_demo(settings, db)
+            hub = RealtimeHub(db.listen_url, settings.realtime.channel, _spill_loader(db))
+            await hub.start()
+            app.state.hub = hub
+            log.info("startup.ready", url=settings.base_url, embedded=settings.embedded_database)
+            if print_banner:
+                print(banner(settings, app.state.demo), flush=True)
+            yield
+        finally:
+            if hub is not None:
+                await hub.stop()
+            await http.aclose()
+            await db.dispose()
+
+    app = FastAPI(
+        title="AI Contact Center API",
+        version=__version__,
+        summary="An AI answers customers first; people stay in control.",
+        lifespan=lifespan,
+        generate_unique_id_function=operation_id,
+    )
+    install_handlers(app)
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.api.max_body_bytes)
+    app.add_middleware(RequestIdMiddleware)
+
+    app.include_router(auth_router)
+    app.include_router(conversations_router)
+    app.include_router(realtime_router)
+
+    @app.get("/health", tags=["ops"], summary="Liveness: the process answers")
+    async def health() -> dict[str, str]:
+        return {"status": "ok", "version": __version__}
+
+    @app.get(
+        "/ready",
+        tags=["ops"],
+        summary="Readiness: database reachable and migrated, realtime listening",
+        responses={503: {"description": "A dependency is not ready"}},
+    )
+    async def ready(request: Request) -> JSONResponse:
+        checks: dict[str, dict[str, Any]] = {}
+        db: database.Database = request.app.state.db
+        try:
+            async with db.transaction() as session:
+                await session.execute(select(1))
+            revision = await database.current_revision(db)
+            head = database.head_revision()
+            checks["database"] = {
+                "status": "ok" if revision == head else "migrating",
+                "revision": revision,
+                "expected": head,
+            }
+        except Exception as exc:  # readiness reports failures, it never raises them
+            checks["database"] = {"status": "down", "error": type(exc).__name__}
+        hub: RealtimeHub = request.app.state.hub
+        checks["realtime"] = {
+            "status": "ok" if hub.listening else "down",
+            "connections": hub.connection_count,
+        }
+        ok = all(c["status"] == "ok" for c in checks.values())
+        return JSONResponse(
+            {"status": "ok" if ok else "unavailable", "checks": checks},
+            status_code=200 if ok else 503,
+        )
+
+    @app.get("/", include_in_schema=False)
+    async def root() -> RedirectResponse:
+        return RedirectResponse("/docs")
+
+    return app

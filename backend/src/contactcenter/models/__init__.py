@@ -1,0 +1,18 @@
+"""ORM models, kept together so cross-domain relations need no import cycles."""
+
+from contactcenter.models.audit import AuditEvent
+from contactcenter.models.base import Base
+from contactcenter.models.conversation import Conversation, Message
+from contactcenter.models.tenant import Tenant
+from contactcenter.models.user import AuthSession, Credential, User
+
+__all__ = [
+    "AuditEvent",
+    "AuthSession",
+    "Base",
+    "Conversation",
+    "Credential",
+    "Message",
+    "Tenant",
+    "User",
+]

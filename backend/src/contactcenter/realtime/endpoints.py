@@ -1,0 +1,248 @@
+"""WebSocket `/api/v1/realtime`: authenticate, subscribe to topics the caller may see, receive.
+
+Topics and who may subscribe:
+- `conversation:<id>`: the conversation's customer and its tenant's staff (checked under RLS);
+- `tenant:<id>:conversations`, `tenant:<id>:queue`: staff of that tenant;
+- `tenant:<id>:dashboard`: supervisors and admins of that tenant.
+The socket closes with 4001 when its access token expires unless the client sent a fresh one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from typing import Any
+from uuid import UUID
+
+import structlog
+from fastapi import APIRouter, WebSocket, WebSocketDisconnect
+from pydantic import BaseModel, ValidationError
+
+from contactcenter.auth.principal import Principal
+from contactcenter.auth.tokens import TokenVerifier
+from contactcenter.conversations import service as conversations
+from contactcenter.core.config import Settings
+from contactcenter.core.database import Database
+from contactcenter.core.errors import AppError, ErrorCode
+from contactcenter.realtime.events import (
+    ErrorFrame,
+    Heartbeat,
+    Ping,
+    Pong,
+    Reauthenticate,
+    Subscribe,
+    Subscribed,
+    Unsubscribe,
+    Unsubscribed,
+    client_frame_adapter,
+)
+from contactcenter.realtime.hub import RealtimeHub
+
+log = structlog.get_logger(__name__)
+router = APIRouter()
+
+CLOSE_TOKEN = 4001  # the token is invalid or expired
+CLOSE_SLOW = 4008  # the client could not keep up with its events
+
+STAFF_TENANT_TOPICS = frozenset({"conversations", "queue"})
+SUPERVISOR_TENANT_TOPICS = frozenset({"dashboard"})
+
+
+class TopicRefused(Exception):
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+async def authorize_topic(db: Database, principal: Principal, topic: str) -> None:
+    parts = topic.split(":")
+    try:
+        if len(parts) == 2 and parts[0] == "conversation":
+            conversation_id = UUID(parts[1])
+            async with db.transaction(principal.claims) as session:
+                if not await conversations.is_visible(session, conversation_id):
+                    raise TopicRefused("forbidden_topic", "you may not follow this conversation")
+            return
+        if len(parts) == 3 and parts[0] == "tenant":
+            tenant_id = UUID(parts[1])
+            name = parts[2]
+            if name not in STAFF_TENANT_TOPICS | SUPERVISOR_TENANT_TOPICS:
+                raise TopicRefused("unknown_topic", f"there is no tenant topic {name!r}")
+            allowed = tenant_id == principal.tenant_id and (
+                principal.is_supervisor if name in SUPERVISOR_TENANT_TOPICS else principal.is_staff
+            )
+            if not allowed:
+                raise TopicRefused("forbidden_topic", "you may not follow this topic")
+            return
+    except ValueError as exc:
+        raise TopicRefused("unknown_topic", "the topic's id is not a valid UUID") from exc
+    raise TopicRefused(
+        "unknown_topic",
+        "topics are conversation:<id>, tenant:<id>:conversations, tenant:<id>:queue "
+        "and tenant:<id>:dashboard",
+    )
+
+
+def _token_from(websocket: WebSocket) -> str | None:
+    token = websocket.query_params.get("access_token")
+    if token:
+        return token
+    header = websocket.headers.get("authorization", "")
+    if header.lower().startswith("bearer "):
+        return header[7:].strip()
+    return None
+
+
+async def _send(websocket: WebSocket, frame: BaseModel) -> None:
+    await websocket.send_text(frame.model_dump_json(exclude_none=True))
+
+
+async def _reject(websocket: WebSocket, code: str, message: str) -> None:
+    with contextlib.suppress(Exception):
+        await _send(websocket, ErrorFrame(code=code, message=message))  # type: ignore[arg-type]
+        await websocket.close(code=CLOSE_TOKEN)
+
+
+@router.websocket("/api/v1/realtime")
+async def realtime(websocket: WebSocket) -> None:
+    app = websocket.app
+    settings: Settings = app.state.settings
+    verifier: TokenVerifier = app.state.verifier
+    hub: RealtimeHub = app.state.hub
+    db: Database = app.state.db
+
+    await websocket.accept()
+    token = _token_from(websocket)
+    if not token:
+        await _reject(websocket, "invalid_token", "send the access token as ?access_token=<jwt>")
+        return
+    try:
+        principal = await verifier.verify(token)
+    except AppError as exc:
+        expired = exc.code is ErrorCode.token_expired
+        await _reject(websocket, "token_expired" if expired else "invalid_token", exc.detail)
+        return
+
+    state: dict[str, Any] = {"principal": principal}
+    subscriber = hub.register(principal.is_staff, settings.realtime.send_queue_size)
+
+    async def pump() -> None:
+        while True:
+            frame = await subscriber.queue.get()
+            await websocket.send_text(frame)
+
+    async def heartbeat() -> None:
+        while True:
+            await asyncio.sleep(settings.realtime.heartbeat_interval_s)
+            subscriber.offer(Heartbeat().model_dump_json())
+
+    async def expiry() -> None:
+        while True:
+            remaining = state["principal"].expires_at - time.time()
+            if remaining <= 0:
+                return
+            await asyncio.sleep(min(remaining, 60))
+
+    async def receive() -> None:
+        while True:
+            raw = await websocket.receive_text()
+            try:
+                frame = client_frame_adapter.validate_json(raw)
+            except ValidationError as exc:
+                first = exc.errors()[0]
+                where = ".".join(str(p) for p in first.get("loc", ())) or "frame"
+                await _send(
+                    websocket,
+                    ErrorFrame(code="invalid_frame", message=f"{where}: {first.get('msg')}"),
+                )
+                continue
+            await handle(frame)
+
+    async def handle(frame: Subscribe | Unsubscribe | Ping | Reauthenticate) -> None:
+        current: Principal = state["principal"]
+        if isinstance(frame, Ping):
+            subscriber.offer(Pong(ref=frame.ref).model_dump_json(exclude_none=True))
+        elif isinstance(frame, Subscribe):
+            if len(subscriber.topics) >= settings.realtime.max_subscriptions_per_socket:
+                await _send(
+                    websocket,
+                    ErrorFrame(
+                        code="too_many_subscriptions",
+                        message="unsubscribe from a topic first",
+                        topic=frame.topic,
+                        ref=frame.ref,
+                    ),
+                )
+                return
+            try:
+                await authorize_topic(db, current, frame.topic)
+            except TopicRefused as refused:
+                await _send(
+                    websocket,
+                    ErrorFrame(
+                        code=refused.code,  # type: ignore[arg-type]
+                        message=refused.message,
+                        topic=frame.topic,
+                        ref=frame.ref,
+                    ),
+                )
+                return
+            hub.subscribe(subscriber, frame.topic)
+            subscriber.offer(
+                Subscribed(topic=frame.topic, ref=frame.ref).model_dump_json(exclude_none=True)
+            )
+        elif isinstance(frame, Unsubscribe):
+            hub.unsubscribe(subscriber, frame.topic)
+            subscriber.offer(
+                Unsubscribed(topic=frame.topic, ref=frame.ref).model_dump_json(exclude_none=True)
+            )
+        else:
+            try:
+                fresh = await verifier.verify(frame.access_token)
+            except AppError as exc:
+                await _send(
+                    websocket, ErrorFrame(code="invalid_token", message=exc.detail, ref=frame.ref)
+                )
+                return
+            if fresh.user_id != current.user_id or fresh.tenant_id != current.tenant_id:
+                await _send(
+                    websocket,
+                    ErrorFrame(
+                        code="invalid_token", message="the token is for another user", ref=frame.ref
+                    ),
+                )
+                return
+            state["principal"] = fresh
+
+    tasks = {
+        asyncio.create_task(pump()),
+        asyncio.create_task(heartbeat()),
+        asyncio.create_task(receive()),
+    }
+    expiry_task = asyncio.create_task(expiry())
+    overflow_task = asyncio.create_task(subscriber.overflowed.wait())
+    try:
+        done, _ = await asyncio.wait(
+            {*tasks, expiry_task, overflow_task}, return_when=asyncio.FIRST_COMPLETED
+        )
+        if expiry_task in done:
+            await _reject(
+                websocket, "token_expired", "the access token expired; reconnect with a fresh one"
+            )
+        elif overflow_task in done:
+            with contextlib.suppress(Exception):
+                await websocket.close(code=CLOSE_SLOW, reason="too slow; reconnect and catch up")
+        else:
+            for task in done:
+                exc = task.exception()
+                if exc is not None and not isinstance(exc, WebSocketDisconnect | RuntimeError):
+                    log.warning("realtime.socket_failed", error=type(exc).__name__)
+    finally:
+        for task in (*tasks, expiry_task, overflow_task):
+            task.cancel()
+        for task in (*tasks, expiry_task, overflow_task):
+            with contextlib.suppress(BaseException):
+                await task
+        hub.unregister(subscriber)

@@ -1,0 +1,150 @@
+"""The realtime contract: event payloads and the frames of the WebSocket protocol.
+
+Exported as JSON Schema into the project's `shared/realtime-events.schema.json` (`make contract`).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, Field, TypeAdapter
+
+from contactcenter.conversations.schemas import ConversationOut, MessageOut
+
+
+class MessageCreated(BaseModel):
+    type: Literal["message.created"] = "message.created"
+    message: MessageOut
+
+
+class ConversationCreated(BaseModel):
+    type: Literal["conversation.created"] = "conversation.created"
+    conversation: ConversationOut
+
+
+class ConversationUpdated(BaseModel):
+    type: Literal["conversation.updated"] = "conversation.updated"
+    conversation: ConversationOut
+
+
+RealtimeEvent = Annotated[
+    MessageCreated | ConversationCreated | ConversationUpdated, Field(discriminator="type")
+]
+
+
+# client -> server frames
+class Subscribe(BaseModel):
+    type: Literal["subscribe"] = "subscribe"
+    topic: str = Field(
+        max_length=200,
+        examples=["conversation:<uuid>", "tenant:<uuid>:queue", "tenant:<uuid>:dashboard"],
+    )
+    ref: str | None = Field(default=None, max_length=64)
+
+
+class Unsubscribe(BaseModel):
+    type: Literal["unsubscribe"] = "unsubscribe"
+    topic: str = Field(max_length=200)
+    ref: str | None = Field(default=None, max_length=64)
+
+
+class Ping(BaseModel):
+    type: Literal["ping"] = "ping"
+    ref: str | None = Field(default=None, max_length=64)
+
+
+class Reauthenticate(BaseModel):
+    """Hand the socket a fresh access token of the same user before the old one expires."""
+
+    type: Literal["auth"] = "auth"
+    access_token: str = Field(max_length=8192)
+    ref: str | None = Field(default=None, max_length=64)
+
+
+ClientFrame = Annotated[
+    Subscribe | Unsubscribe | Ping | Reauthenticate, Field(discriminator="type")
+]
+
+
+# server -> client frames
+class Subscribed(BaseModel):
+    type: Literal["subscribed"] = "subscribed"
+    topic: str
+    ref: str | None = None
+
+
+class Unsubscribed(BaseModel):
+    type: Literal["unsubscribed"] = "unsubscribed"
+    topic: str
+    ref: str | None = None
+
+
+class EventFrame(BaseModel):
+    type: Literal["event"] = "event"
+    topic: str
+    event: RealtimeEvent
+
+
+class Heartbeat(BaseModel):
+    type: Literal["heartbeat"] = "heartbeat"
+
+
+class Pong(BaseModel):
+    type: Literal["pong"] = "pong"
+    ref: str | None = None
+
+
+class Resync(BaseModel):
+    """Events may have been missed (the server lost its database listener): refetch state."""
+
+    type: Literal["resync"] = "resync"
+
+
+class ErrorFrame(BaseModel):
+    type: Literal["error"] = "error"
+    code: Literal[
+        "invalid_frame",
+        "invalid_token",
+        "token_expired",
+        "unknown_topic",
+        "forbidden_topic",
+        "too_many_subscriptions",
+    ]
+    message: str
+    topic: str | None = None
+    ref: str | None = None
+
+
+ServerFrame = Annotated[
+    Subscribed | Unsubscribed | EventFrame | Heartbeat | Pong | Resync | ErrorFrame,
+    Field(discriminator="type"),
+]
+
+client_frame_adapter: TypeAdapter[Subscribe | Unsubscribe | Ping | Reauthenticate] = TypeAdapter(
+    ClientFrame
+)
+
+
+def json_schema() -> dict[str, Any]:
+    """One document with both directions of the protocol and the event union."""
+    defs: dict[str, Any] = {}
+    for name, annotation in (
+        ("ClientFrame", ClientFrame),
+        ("ServerFrame", ServerFrame),
+        ("RealtimeEvent", RealtimeEvent),
+    ):
+        schema = TypeAdapter(annotation).json_schema(ref_template="#/$defs/{model}")
+        defs.update(schema.pop("$defs", {}))
+        defs[name] = schema
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "Contact center realtime protocol",
+        "description": (
+            "WebSocket /api/v1/realtime?access_token=<jwt>. Clients send ClientFrame; the server "
+            "sends ServerFrame; EventFrame.event is a RealtimeEvent. Topics: conversation:<id>, "
+            "tenant:<id>:conversations and tenant:<id>:queue (staff), tenant:<id>:dashboard "
+            "(supervisors and admins)."
+        ),
+        "oneOf": [{"$ref": "#/$defs/ClientFrame"}, {"$ref": "#/$defs/ServerFrame"}],
+        "$defs": dict(sorted(defs.items())),
+    }
