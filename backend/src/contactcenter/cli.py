@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import getpass
 import os
+from pathlib import Path
 
 import typer
 
@@ -110,6 +111,16 @@ def create_user(
             await db.dispose()
 
     asyncio.run(run(get_settings()))
+
+
+@app.command("export-contract")
+def export_contract(directory: Path = typer.Argument(Path("shared"))) -> None:
+    """Write openapi.json and realtime-events.schema.json (the frontend's types come from them)."""
+    from contactcenter import contract
+    from contactcenter.main import create_app
+
+    for path in contract.write(create_app(Settings()), directory):
+        typer.echo(f"wrote {path}")
 
 
 def main() -> None:

@@ -16,6 +16,7 @@ from sqlalchemy import select, text
 from contactcenter import __version__
 from contactcenter.auth.endpoints import router as auth_router
 from contactcenter.auth.tokens import JwksCache, TokenIssuer, TokenVerifier
+from contactcenter.contract import openapi_with_realtime
 from contactcenter.conversations.endpoints import router as conversations_router
 from contactcenter.core import database
 from contactcenter.core.config import Settings, get_settings
@@ -98,6 +99,7 @@ def create_app(settings: Settings | None = None, *, print_banner: bool = False) 
         lifespan=lifespan,
         generate_unique_id_function=operation_id,
     )
+    app.openapi = lambda: openapi_with_realtime(app)  # type: ignore[method-assign]
     install_handlers(app)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.api.max_body_bytes)
     app.add_middleware(RequestIdMiddleware)

@@ -37,6 +37,7 @@ Limit = Annotated[int | None, Query(ge=1, le=1000, description="Page size (cappe
     status_code=status.HTTP_201_CREATED,
     responses=responses(*AUTH_ERRORS, ErrorCode.forbidden, ErrorCode.validation_failed),
     summary="Open a conversation (customers)",
+    name="create",
 )
 async def create_conversation(
     request: Request,
@@ -54,6 +55,7 @@ async def create_conversation(
     response_model=Page[ConversationOut],
     responses=responses(*AUTH_ERRORS, ErrorCode.invalid_cursor, ErrorCode.validation_failed),
     summary="List conversations, most recent activity first (staff: the tenant's; customers: own)",
+    name="list",
 )
 async def list_conversations(
     request: Request,
@@ -73,6 +75,7 @@ async def list_conversations(
     response_model=ConversationOut,
     responses=responses(*AUTH_ERRORS, ErrorCode.conversation_not_found),
     summary="Get a conversation",
+    name="get",
 )
 async def get_conversation(
     conversation_id: UUID, principal: CurrentPrincipal, session: UserSession
@@ -97,6 +100,7 @@ async def get_conversation(
         ),
     },
     summary="Post a message (customers in their conversation, staff in their tenant's)",
+    name="post-message",
 )
 async def post_message(
     conversation_id: UUID,
@@ -119,6 +123,7 @@ async def post_message(
     response_model=Page[MessageOut],
     responses=responses(*AUTH_ERRORS, ErrorCode.conversation_not_found, ErrorCode.invalid_cursor),
     summary="List a conversation's messages, oldest first",
+    name="list-messages",
 )
 async def list_messages(
     conversation_id: UUID,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -44,12 +45,15 @@ def clean_stale_handles(pgdata: Path) -> list[int]:
 
 
 def start_embedded_postgres(data_dir: Path) -> tuple[Any, str]:
-    """Start (or attach to) the embedded server; return its handle and an asyncpg URL."""
-    import pgserver  # imported here: production never loads it
-
+    """Start (or attach to) the embedded server; return its handle and its URL."""
     pgdata = (data_dir / "pg").resolve()
     pgdata.mkdir(parents=True, exist_ok=True)
     clean_stale_handles(pgdata)
-    server = pgserver.get_server(pgdata, cleanup_mode="stop")
+    with warnings.catch_warnings():
+        # platformdirs warns when XDG_RUNTIME_DIR is unset (containers, CI): harmless here
+        warnings.simplefilter("ignore")
+        import pgserver  # imported here: production never loads it
+
+        server = pgserver.get_server(pgdata, cleanup_mode="stop")
     uri: str = server.get_uri()  # postgresql://postgres:@/postgres?host=<socket dir>
     return server, uri

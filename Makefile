@@ -1,0 +1,39 @@
+# The one entry point. `make run` and `make test` install whatever is missing first.
+SHELL := /bin/bash
+PYTHON ?= python3
+BACKEND := backend
+VENV := $(BACKEND)/.venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint format bench contract install clean-data
+
+install: $(STAMP)
+
+$(STAMP): $(BACKEND)/pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "Python 3.11 is required (set PYTHON=...)")'
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '$(BACKEND)[dev]'
+	@touch $@
+
+run: install ## start the whole product on embedded defaults (PORT, DATA_DIR, DATABASE_URL...)
+	$(VENV)/bin/contactcenter serve
+
+test: install lint ## every test
+	cd $(BACKEND) && .venv/bin/pytest -q
+
+lint: install
+	cd $(BACKEND) && .venv/bin/ruff check src tests bench && .venv/bin/ruff format --check src tests bench
+
+format: install
+	cd $(BACKEND) && .venv/bin/ruff check --fix src tests bench && .venv/bin/ruff format src tests bench
+
+bench: install ## latency and throughput figures (see specs/.../plan.md)
+	cd $(BACKEND) && .venv/bin/python -m bench.foundation
+
+contract: install ## write shared/openapi.json and shared/realtime-events.schema.json
+	$(VENV)/bin/contactcenter export-contract shared
+
+clean-data: ## forget all local state (embedded database, secrets, demo password)
+	rm -rf .data
