@@ -35,7 +35,7 @@ def running_server(env: dict[str, str], data_dir: Path, timeout_s: float = 30) -
     log_path = data_dir / f"server-{port}.log"
     data_dir.mkdir(parents=True, exist_ok=True)
     with log_path.open("wb") as log:
-        process = subprocess.Popen(  # noqa: S603 - our own CLI, fixed arguments
+        process = subprocess.Popen(
             [sys.executable, "-m", "contactcenter", "serve"],
             env=full_env,
             stdout=log,

@@ -38,8 +38,8 @@ def ws_url(base: str, token: str) -> str:
     return base.replace("http://", "ws://") + f"/api/v1/realtime?access_token={token}"
 
 
-async def recv_json(ws, timeout: float = 5.0, skip: tuple[str, ...] = ("heartbeat",)) -> dict:
-    deadline = time.monotonic() + timeout
+async def recv_json(ws, wait_s: float = 5.0, skip: tuple[str, ...] = ("heartbeat",)) -> dict:
+    deadline = time.monotonic() + wait_s
     while True:
         frame = json.loads(await asyncio.wait_for(ws.recv(), deadline - time.monotonic()))
         if frame["type"] not in skip:
@@ -156,7 +156,7 @@ async def test_socket_closes_when_its_token_expires(replicas, build, settings):
     )
     started = time.monotonic()
     async with websockets.connect(ws_url(one, short.token)) as ws:
-        frame = await recv_json(ws, timeout=6)
+        frame = await recv_json(ws, wait_s=6)
         assert frame == {
             "type": "error",
             "code": "token_expired",
@@ -184,7 +184,7 @@ async def test_heartbeats_and_ping(replicas, build):
 
 async def test_event_larger_than_notify_limit_is_still_delivered(replicas, build):
     """4,000 two-byte characters make an envelope over NOTIFY's 8,000 bytes: it is spilled."""
-    one, two = replicas
+    _, two = replicas
     tenant = await build.tenant()
     customer = await build.customer(tenant)
     agent = await build.staff(tenant, Role.agent)

@@ -52,12 +52,16 @@ class JwksCache:
         self._min_refresh_interval_s = min_refresh_interval_s
         self._keys: dict[str, dict[str, Any]] = {}
         self._fetched_at = float("-inf")
+        self._attempted_at = float("-inf")
         self._lock = asyncio.Lock()
 
     async def _refresh(self) -> None:
         response = await self._client.get(self.url, timeout=5.0)
         response.raise_for_status()
-        keys = response.json().get("keys", [])
+        body = response.json()
+        keys = body.get("keys") if isinstance(body, dict) else None
+        if not isinstance(keys, list):
+            raise ValueError("the JWKS has no list of keys")
         self._keys = {k["kid"]: k for k in keys if isinstance(k, dict) and "kid" in k}
         self._fetched_at = time.monotonic()
         log.info("auth.jwks_refreshed", keys=len(self._keys))
@@ -69,17 +73,19 @@ class JwksCache:
         async with self._lock:
             age = time.monotonic() - self._fetched_at
             stale = age >= self._ttl_s
-            may_refetch = age >= self._min_refresh_interval_s
-            if stale or (kid not in self._keys and may_refetch):
+            since_attempt = time.monotonic() - self._attempted_at
+            may_refetch = since_attempt >= self._min_refresh_interval_s
+            if may_refetch and (stale or kid not in self._keys):
+                self._attempted_at = time.monotonic()
                 try:
                     await self._refresh()
                 except (httpx.HTTPError, ValueError) as exc:
                     log.warning("auth.jwks_fetch_failed", error=type(exc).__name__)
-                    if not self._keys:
-                        raise AppError(
-                            ErrorCode.service_unavailable,
-                            "the token issuer's signing keys could not be fetched",
-                        ) from exc
+            if not self._keys:
+                raise AppError(
+                    ErrorCode.service_unavailable,
+                    "the token issuer's signing keys could not be fetched",
+                )
         return self._keys.get(kid)
 
 
