@@ -329,6 +329,8 @@ BEGIN
   IF octet_length(body) <= 7900 THEN
     PERFORM pg_notify(channel, body);
   ELSE
+    -- spills are rare and read within milliseconds: each one sweeps away the old ones
+    DELETE FROM realtime_spill WHERE created_at < now() - interval '10 minutes';
     INSERT INTO realtime_spill (payload) VALUES (envelope) RETURNING id INTO spill_id;
     PERFORM pg_notify(channel, json_build_object('spill', spill_id)::text);
   END IF;
