@@ -180,6 +180,44 @@ async def test_heartbeats_and_ping(replicas, build):
         frame = await recv_json(ws)
         assert frame["type"] == "error"
         assert frame["code"] == "invalid_frame"
+        await ws.send(b"\x00binary")
+        assert (await recv_json(ws))["message"] == "send JSON text frames, not binary"
+        await ws.send(json.dumps({"type": "ping", "ref": "still-open"}))
+        assert await recv_json(ws) == {"type": "pong", "ref": "still-open"}
+
+
+async def test_fresh_token_keeps_the_socket_open_past_the_old_expiry(replicas, build, settings):
+    one, _ = replicas
+    tenant = await build.tenant()
+    agent = await build.staff(tenant, Role.agent)
+    other = await build.staff(tenant, Role.agent)
+    issuer = TokenIssuer(settings.auth, TEST_JWT_SECRET, "http://test/auth/v1")
+
+    def token(actor, ttl_s: int) -> str:
+        return issuer.issue(
+            user_id=actor.user_id,
+            tenant_id=actor.tenant_id,
+            role=Role.agent,
+            email=actor.email,
+            is_anonymous=False,
+            session_id=actor.user_id,
+            ttl_s=ttl_s,
+        ).token
+
+    async with websockets.connect(ws_url(one, token(agent, 2))) as ws:
+        await ws.send(json.dumps({"type": "auth", "access_token": token(other, 600), "ref": "x"}))
+        refused = await recv_json(ws)
+        assert (refused["code"], refused["message"]) == (
+            "invalid_token",
+            "the token is for another user",
+        )
+        await ws.send(json.dumps({"type": "auth", "access_token": token(agent, 600), "ref": "a"}))
+        ack = await recv_json(ws)
+        assert ack["type"] == "authenticated"
+        assert ack["ref"] == "a"
+        await asyncio.sleep(2.5)
+        await ws.send(json.dumps({"type": "ping", "ref": "after"}))
+        assert await recv_json(ws) == {"type": "pong", "ref": "after"}
 
 
 async def test_event_larger_than_notify_limit_is_still_delivered(replicas, build):

@@ -9,6 +9,7 @@ from typing import Any
 import httpx
 import structlog
 from fastapi import FastAPI, Request
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.routing import APIRoute
 from sqlalchemy import select, text
@@ -102,6 +103,16 @@ def create_app(settings: Settings | None = None, *, print_banner: bool = False) 
     app.openapi = lambda: openapi_with_realtime(app)  # type: ignore[method-assign]
     install_handlers(app)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.api.max_body_bytes)
+    if settings.api.cors_origins:
+        # the widget runs on tenants' own sites: list them in API_CORS_ORIGINS (JSON list)
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.api.cors_origins,
+            allow_methods=["GET", "POST", "PATCH", "DELETE"],
+            allow_headers=["authorization", "content-type", "x-request-id"],
+            expose_headers=["x-request-id", "retry-after"],
+            max_age=600,
+        )
     app.add_middleware(RequestIdMiddleware)
 
     app.include_router(auth_router)

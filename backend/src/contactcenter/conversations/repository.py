@@ -64,6 +64,12 @@ async def list_conversations(
     return list((await session.execute(query)).scalars())
 
 
+async def insert_conversation(session: AsyncSession, values: dict[str, object]) -> Conversation:
+    """Insert naming only the columns the caller chooses (RLS grants no others)."""
+    statement = insert(Conversation).values(**values).returning(Conversation)
+    return (await session.execute(statement)).scalar_one()
+
+
 async def insert_message(session: AsyncSession, values: dict[str, object]) -> Message | None:
     """Insert; on a repeated `client_message_id` return None (the caller loads the original)."""
     statement = (

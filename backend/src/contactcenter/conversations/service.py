@@ -23,7 +23,7 @@ from contactcenter.conversations.schemas import (
 )
 from contactcenter.core.config import Settings
 from contactcenter.core.errors import AppError, ErrorCode
-from contactcenter.models import Conversation, User
+from contactcenter.models import User
 from contactcenter.realtime.events import ConversationCreated, MessageCreated
 from contactcenter.realtime.publisher import Audience, conversation_topic, publish, tenant_topic
 
@@ -57,16 +57,16 @@ async def open_conversation(
     if principal.role is not Role.customer:
         raise AppError(ErrorCode.forbidden, "only customers open conversations")
     await ensure_profile(session, principal)
-    conversation = Conversation(
-        tenant_id=principal.tenant_id,
-        customer_id=principal.user_id,
-        channel="web",
-        subject=data.subject,
-        metadata_=data.metadata,
+    conversation = await repository.insert_conversation(
+        session,
+        {
+            "tenant_id": principal.tenant_id,
+            "customer_id": principal.user_id,
+            "channel": "web",
+            "subject": data.subject,
+            "metadata": data.metadata,
+        },
     )
-    session.add(conversation)
-    await session.flush()
-    await session.refresh(conversation)
     out = ConversationOut.model_validate(conversation)
     await audit.record(
         session,

@@ -102,9 +102,7 @@ class DemoSettings(BaseSettings):
         default=None,
         description="Create the `demo` tenant and accounts; by default only on embedded Postgres.",
     )
-    password: SecretStr | None = Field(
-        default=None, validation_alias=AliasChoices("DEMO_PASSWORD", "DEMO_PASSWORD")
-    )
+    password: SecretStr | None = Field(default=None, validation_alias="DEMO_PASSWORD")
 
 
 class Settings(BaseSettings):

@@ -93,6 +93,11 @@ class Database:
             return
         self._closed = True
         await self.engine.dispose()
+        if self.embedded_server is not None:
+            # release our handle now: uvicorn re-raises SIGTERM after shutdown, so pgserver's
+            # atexit hook would never run and the postmaster would outlive us. The server stops
+            # only when the last process using the data folder lets go.
+            await asyncio.to_thread(self.embedded_server.cleanup)
 
 
 async def connect(settings: Settings) -> Database:

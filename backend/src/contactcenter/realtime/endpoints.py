@@ -26,6 +26,7 @@ from contactcenter.core.config import Settings
 from contactcenter.core.database import Database
 from contactcenter.core.errors import AppError, ErrorCode
 from contactcenter.realtime.events import (
+    Authenticated,
     ErrorFrame,
     Heartbeat,
     Ping,
@@ -95,13 +96,10 @@ def _token_from(websocket: WebSocket) -> str | None:
     return None
 
 
-async def _send(websocket: WebSocket, frame: BaseModel) -> None:
-    await websocket.send_text(frame.model_dump_json(exclude_none=True))
-
-
 async def _reject(websocket: WebSocket, code: str, message: str) -> None:
     with contextlib.suppress(Exception):
-        await _send(websocket, ErrorFrame(code=code, message=message))  # type: ignore[arg-type]
+        frame = ErrorFrame(code=code, message=message)  # type: ignore[arg-type]
+        await websocket.send_text(frame.model_dump_json(exclude_none=True))
         await websocket.close(code=CLOSE_TOKEN)
 
 
@@ -145,16 +143,24 @@ async def realtime(websocket: WebSocket) -> None:
                 return
             await asyncio.sleep(min(remaining, 60))
 
+    def reply(frame: BaseModel) -> None:
+        subscriber.offer(frame.model_dump_json(exclude_none=True))
+
     async def receive() -> None:
         while True:
-            raw = await websocket.receive_text()
+            message = await websocket.receive()
+            if message["type"] == "websocket.disconnect":
+                raise WebSocketDisconnect(message.get("code", 1000))
+            raw = message.get("text")
+            if raw is None:
+                reply(ErrorFrame(code="invalid_frame", message="send JSON text frames, not binary"))
+                continue
             try:
                 frame = client_frame_adapter.validate_json(raw)
             except ValidationError as exc:
                 first = exc.errors()[0]
                 where = ".".join(str(p) for p in first.get("loc", ())) or "frame"
-                await _send(
-                    websocket,
+                reply(
                     ErrorFrame(code="invalid_frame", message=f"{where}: {first.get('msg')}"),
                 )
                 continue
@@ -163,11 +169,10 @@ async def realtime(websocket: WebSocket) -> None:
     async def handle(frame: Subscribe | Unsubscribe | Ping | Reauthenticate) -> None:
         current: Principal = state["principal"]
         if isinstance(frame, Ping):
-            subscriber.offer(Pong(ref=frame.ref).model_dump_json(exclude_none=True))
+            reply(Pong(ref=frame.ref))
         elif isinstance(frame, Subscribe):
             if len(subscriber.topics) >= settings.realtime.max_subscriptions_per_socket:
-                await _send(
-                    websocket,
+                reply(
                     ErrorFrame(
                         code="too_many_subscriptions",
                         message="unsubscribe from a topic first",
@@ -179,8 +184,7 @@ async def realtime(websocket: WebSocket) -> None:
             try:
                 await authorize_topic(db, current, frame.topic)
             except TopicRefused as refused:
-                await _send(
-                    websocket,
+                reply(
                     ErrorFrame(
                         code=refused.code,  # type: ignore[arg-type]
                         message=refused.message,
@@ -190,31 +194,25 @@ async def realtime(websocket: WebSocket) -> None:
                 )
                 return
             hub.subscribe(subscriber, frame.topic)
-            subscriber.offer(
-                Subscribed(topic=frame.topic, ref=frame.ref).model_dump_json(exclude_none=True)
-            )
+            reply(Subscribed(topic=frame.topic, ref=frame.ref))
         elif isinstance(frame, Unsubscribe):
             hub.unsubscribe(subscriber, frame.topic)
-            subscriber.offer(
-                Unsubscribed(topic=frame.topic, ref=frame.ref).model_dump_json(exclude_none=True)
-            )
+            reply(Unsubscribed(topic=frame.topic, ref=frame.ref))
         else:
             try:
                 fresh = await verifier.verify(frame.access_token)
             except AppError as exc:
-                await _send(
-                    websocket, ErrorFrame(code="invalid_token", message=exc.detail, ref=frame.ref)
-                )
+                reply(ErrorFrame(code="invalid_token", message=exc.detail, ref=frame.ref))
                 return
             if fresh.user_id != current.user_id or fresh.tenant_id != current.tenant_id:
-                await _send(
-                    websocket,
+                reply(
                     ErrorFrame(
                         code="invalid_token", message="the token is for another user", ref=frame.ref
                     ),
                 )
                 return
             state["principal"] = fresh
+            reply(Authenticated(expires_at=fresh.expires_at, ref=frame.ref))
 
     tasks = {
         asyncio.create_task(pump()),

@@ -79,6 +79,14 @@ class Unsubscribed(BaseModel):
     ref: str | None = None
 
 
+class Authenticated(BaseModel):
+    """The socket now runs on the fresh token sent in an `auth` frame."""
+
+    type: Literal["authenticated"] = "authenticated"
+    expires_at: int
+    ref: str | None = None
+
+
 class EventFrame(BaseModel):
     type: Literal["event"] = "event"
     topic: str
@@ -116,7 +124,7 @@ class ErrorFrame(BaseModel):
 
 
 ServerFrame = Annotated[
-    Subscribed | Unsubscribed | EventFrame | Heartbeat | Pong | Resync | ErrorFrame,
+    Subscribed | Unsubscribed | Authenticated | EventFrame | Heartbeat | Pong | Resync | ErrorFrame,
     Field(discriminator="type"),
 ]
 

@@ -242,11 +242,22 @@ ALTER TABLE audit_events  ENABLE ROW LEVEL SECURITY;
 -- grant exactly what the policies below are written for.
 REVOKE ALL ON tenants, users, credentials, auth_sessions, conversations, messages, audit_events
   FROM anon, authenticated;
+-- column lists: a caller may only write what the product lets them choose; timestamps, sequence
+-- numbers and message metadata are set by the database or by the service itself
 GRANT SELECT ON tenants TO authenticated;
-GRANT SELECT, INSERT ON users TO authenticated;
-GRANT SELECT, INSERT, UPDATE ON conversations TO authenticated;
-GRANT SELECT, INSERT ON messages TO authenticated;
-GRANT SELECT, INSERT ON audit_events TO authenticated;
+GRANT SELECT ON users TO authenticated;
+GRANT INSERT (id, tenant_id, role, email, display_name, is_anonymous) ON users TO authenticated;
+GRANT SELECT ON conversations TO authenticated;
+GRANT INSERT (tenant_id, customer_id, channel, subject, metadata) ON conversations
+  TO authenticated;
+GRANT UPDATE (status, subject, metadata, updated_at, closed_at) ON conversations
+  TO authenticated;
+GRANT SELECT ON messages TO authenticated;
+GRANT INSERT (tenant_id, conversation_id, author_kind, author_id, visibility, text,
+              client_message_id) ON messages TO authenticated;
+GRANT SELECT ON audit_events TO authenticated;
+GRANT INSERT (tenant_id, actor_id, actor_kind, action, subject_type, subject_id, conversation_id,
+              before, after, request_id) ON audit_events TO authenticated;
 GRANT ALL ON tenants, users, credentials, auth_sessions, conversations, messages, audit_events
   TO service_role;
 
@@ -259,7 +270,10 @@ CREATE POLICY users_read ON users FOR SELECT TO authenticated
 CREATE POLICY users_provision_self ON users FOR INSERT TO authenticated
   WITH CHECK (id = (SELECT auth.uid())
               AND tenant_id = (SELECT app.tenant_id())
-              AND role = (SELECT app.user_role()));
+              AND role = (SELECT app.user_role())
+              AND is_anonymous = coalesce(((SELECT auth.jwt()) ->> 'is_anonymous')::boolean, false)
+              AND (email IS NULL
+                   OR lower(email) = lower(nullif((SELECT auth.jwt()) ->> 'email', ''))));
 
 CREATE POLICY conversations_read ON conversations FOR SELECT TO authenticated
   USING (tenant_id = (SELECT app.tenant_id())
@@ -267,7 +281,8 @@ CREATE POLICY conversations_read ON conversations FOR SELECT TO authenticated
 CREATE POLICY conversations_customer_open ON conversations FOR INSERT TO authenticated
   WITH CHECK (tenant_id = (SELECT app.tenant_id())
               AND customer_id = (SELECT auth.uid())
-              AND (SELECT app.user_role()) = 'customer');
+              AND (SELECT app.user_role()) = 'customer'
+              AND channel = 'web');
 CREATE POLICY conversations_staff_update ON conversations FOR UPDATE TO authenticated
   USING (tenant_id = (SELECT app.tenant_id()) AND (SELECT app.is_staff()))
   WITH CHECK (tenant_id = (SELECT app.tenant_id()) AND (SELECT app.is_staff()));
@@ -299,7 +314,9 @@ CREATE POLICY messages_write ON messages FOR INSERT TO authenticated
 CREATE POLICY audit_read_staff ON audit_events FOR SELECT TO authenticated
   USING (tenant_id = (SELECT app.tenant_id()) AND (SELECT app.is_staff()));
 CREATE POLICY audit_append_own ON audit_events FOR INSERT TO authenticated
-  WITH CHECK (tenant_id = (SELECT app.tenant_id()) AND actor_id = (SELECT auth.uid()));
+  WITH CHECK (tenant_id = (SELECT app.tenant_id())
+              AND actor_id = (SELECT auth.uid())
+              AND actor_kind = (SELECT app.user_role()));
 """
 
 
@@ -322,7 +339,9 @@ DECLARE
   caller_tenant uuid := app.tenant_id();
   spill_id bigint;
 BEGIN
-  IF caller_tenant IS NOT NULL AND (envelope ->> 'tenant_id')::uuid IS DISTINCT FROM caller_tenant
+  -- system callers carry no claims; any caller with claims publishes into its own tenant only
+  IF (auth.jwt() IS NOT NULL OR caller_tenant IS NOT NULL)
+     AND (envelope ->> 'tenant_id')::uuid IS DISTINCT FROM caller_tenant
   THEN
     RAISE EXCEPTION 'cannot publish into another tenant' USING ERRCODE = 'insufficient_privilege';
   END IF;
