@@ -6,6 +6,7 @@ import asyncio
 import getpass
 import os
 from pathlib import Path
+from typing import Any
 
 import typer
 
@@ -18,22 +19,32 @@ app = typer.Typer(no_args_is_help=True, add_completion=False, help="AI contact c
 def serve(
     host: str | None = typer.Option(None, help="Interface to bind (HOST; default 127.0.0.1)."),
     port: int | None = typer.Option(None, help="Port (PORT; default 8000)."),
+    workers: int | None = typer.Option(None, help="Processes (WEB_CONCURRENCY; default 1)."),
 ) -> None:
     """Start the API (embedded PostgreSQL unless DATABASE_URL is set)."""
     import uvicorn
 
     from contactcenter.main import create_app
 
-    overrides = {k: v for k, v in {"host": host, "port": port}.items() if v is not None}
-    settings = get_settings().model_copy(update=overrides)
+    overrides = {"host": host, "port": port, "workers": workers}
+    settings = get_settings().model_copy(update={k: v for k, v in overrides.items() if v})
+    options: dict[str, Any] = {
+        "host": settings.host,
+        "port": settings.port,
+        "log_level": settings.log_level.lower(),
+        "access_log": False,
+        "ws_ping_interval": None,  # the app sends its own heartbeats
+        "ws_per_message_deflate": settings.realtime.ws_compression,
+        "timeout_graceful_shutdown": 10,
+    }
+    if settings.workers == 1:
+        uvicorn.run(create_app(settings, print_banner=True), **options)
+        return
+    # several processes: each imports the app and reads its settings from the environment
+    os.environ["HOST"] = settings.host
+    os.environ["PORT"] = str(settings.port)
     uvicorn.run(
-        create_app(settings, print_banner=True),
-        host=settings.host,
-        port=settings.port,
-        log_level=settings.log_level.lower(),
-        access_log=False,
-        ws_ping_interval=None,
-        timeout_graceful_shutdown=10,
+        "contactcenter.main:create_app_from_env", factory=True, workers=settings.workers, **options
     )
 
 

@@ -48,6 +48,11 @@ def _spill_loader(db: database.Database) -> Any:
     return load
 
 
+def create_app_from_env() -> FastAPI:
+    """Factory for `uvicorn --factory` (several worker processes): settings from the env."""
+    return create_app(get_settings())
+
+
 def create_app(settings: Settings | None = None, *, print_banner: bool = False) -> FastAPI:
     settings = settings or get_settings()
     configure_logging(settings.log_level, settings.log_json)

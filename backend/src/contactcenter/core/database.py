@@ -113,7 +113,7 @@ async def connect(settings: Settings) -> Database:
         to_asyncpg_url(raw_url),
         pool_size=settings.db.pool_size,
         max_overflow=settings.db.max_overflow,
-        pool_pre_ping=True,
+        pool_pre_ping=settings.db.pool_pre_ping,
         hide_parameters=True,  # parameters carry message texts and personal data: never log them
         connect_args={
             "server_settings": {
