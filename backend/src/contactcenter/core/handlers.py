@@ -95,7 +95,8 @@ def install_handlers(app: FastAPI) -> None:
         log.warning("request.database_unavailable", path=request.url.path, error=type(exc).__name__)
         return problem_response(
             ErrorCode.service_unavailable,
-            "the database is not reachable right now; nothing was stored, retry shortly",
+            "the database is not reachable right now; retry shortly (a message retried with "
+            "the same client_message_id is never stored twice)",
             request,
             headers={"Retry-After": "2"},
         )
