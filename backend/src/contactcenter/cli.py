@@ -117,7 +117,7 @@ def create_user(
                 user = await service.upsert_staff_user(
                     session, found, email=email, role=staff_role, password=password
                 )
-                typer.echo(f"{email} is a {staff_role.value} of {tenant} ({user.id})")
+                typer.echo(f"{email}: {staff_role.value} of {tenant} ({user.id})")
         finally:
             await db.dispose()
 
