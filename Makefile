@@ -24,7 +24,7 @@ test: install lint ## every test
 	cd $(BACKEND) && .venv/bin/pytest -q
 
 lint: install
-	cd $(BACKEND) && .venv/bin/ruff check src tests bench && .venv/bin/ruff format --check src tests bench
+	cd $(BACKEND) && .venv/bin/ruff check src tests bench && .venv/bin/ruff format --check src tests bench && .venv/bin/mypy
 
 format: install
 	cd $(BACKEND) && .venv/bin/ruff check --fix src tests bench && .venv/bin/ruff format src tests bench

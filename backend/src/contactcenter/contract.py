@@ -29,11 +29,12 @@ def openapi_with_realtime(app: FastAPI) -> dict[str, Any]:
         routes=app.routes,
     )
     components = schema.setdefault("components", {}).setdefault("schemas", {})
-    for name, annotation in (
+    parts: tuple[tuple[str, Any], ...] = (
         ("RealtimeEvent", events.RealtimeEvent),
         ("ClientFrame", events.ClientFrame),
         ("ServerFrame", events.ServerFrame),
-    ):
+    )
+    for name, annotation in parts:
         part = TypeAdapter(annotation).json_schema(ref_template="#/components/schemas/{model}")
         for def_name, definition in part.pop("$defs", {}).items():
             components.setdefault(def_name, definition)

@@ -129,7 +129,6 @@ class TokenVerifier:
         except jwt.PyJWTError as exc:
             raise _invalid("the token is not a well-formed JWT") from exc
         key, alg = await self._key_for(header)
-        options: dict[str, Any] = {"require": ["exp", "sub", "aud"]}
         try:
             claims = jwt.decode(
                 token,
@@ -138,7 +137,7 @@ class TokenVerifier:
                 audience=self._settings.audience,
                 issuer=self._settings.issuer,
                 leeway=self._settings.leeway_s,
-                options=options,
+                options={"require": ["exp", "sub", "aud"]},
             )
         except jwt.ExpiredSignatureError as exc:
             raise AppError(
@@ -169,7 +168,7 @@ def principal_from_claims(claims: dict[str, Any]) -> Principal:
     except ValueError as exc:
         raise _invalid("the token's sub and app_metadata.tenant_id must be UUIDs") from exc
     try:
-        role = Role(meta.get("role"))
+        role = Role(str(meta.get("role")))
     except ValueError as exc:
         raise _invalid("app_metadata.role must be customer, agent, supervisor or admin") from exc
     session_id: UUID | None = None

@@ -15,6 +15,7 @@ from contactcenter.conversations.schemas import (
     MessageOut,
     Page,
 )
+from contactcenter.core.config import ApiSettings
 from contactcenter.core.errors import ErrorCode, responses
 
 router = APIRouter(prefix="/api/v1/conversations", tags=["conversations"])
@@ -24,7 +25,7 @@ Cursor = Annotated[str | None, Query(max_length=500, description="`next_cursor` 
 
 
 def _limit(request: Request, limit: int | None) -> int:
-    api = request.app.state.settings.api
+    api: ApiSettings = request.app.state.settings.api
     return min(limit or api.default_page_size, api.max_page_size)
 
 

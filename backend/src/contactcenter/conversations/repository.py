@@ -17,7 +17,7 @@ from contactcenter.auth.principal import Principal
 from contactcenter.models import Conversation, Message
 
 
-def scoped_conversations(principal: Principal) -> Select[tuple[Conversation]]:
+def scoped_conversations(principal: Principal) -> Select[Conversation]:
     """The one place that scopes conversation reads to what the caller may see."""
     query = select(Conversation).where(Conversation.tenant_id == principal.tenant_id)
     if not principal.is_staff:

@@ -54,6 +54,6 @@ def start_embedded_postgres(data_dir: Path) -> tuple[Any, str]:
         warnings.simplefilter("ignore")
         import pgserver  # imported here: production never loads it
 
-        server = pgserver.get_server(pgdata, cleanup_mode="stop")
+        server = pgserver.get_server(pgdata, cleanup_mode="stop")  # type: ignore[attr-defined]
     uri: str = server.get_uri()  # postgresql://postgres:@/postgres?host=<socket dir>
     return server, uri

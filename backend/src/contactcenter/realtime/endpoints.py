@@ -98,7 +98,7 @@ def _token_from(websocket: WebSocket) -> str | None:
 
 async def _reject(websocket: WebSocket, code: str, message: str) -> None:
     with contextlib.suppress(Exception):
-        frame = ErrorFrame(code=code, message=message)  # type: ignore[arg-type]
+        frame = ErrorFrame(code=code, message=message)
         await websocket.send_text(frame.model_dump_json(exclude_none=True))
         await websocket.close(code=CLOSE_TOKEN)
 
@@ -186,7 +186,7 @@ async def realtime(websocket: WebSocket) -> None:
             except TopicRefused as refused:
                 reply(
                     ErrorFrame(
-                        code=refused.code,  # type: ignore[arg-type]
+                        code=refused.code,
                         message=refused.message,
                         topic=frame.topic,
                         ref=frame.ref,
@@ -234,9 +234,11 @@ async def realtime(websocket: WebSocket) -> None:
                 await websocket.close(code=CLOSE_SLOW, reason="too slow; reconnect and catch up")
         else:
             for task in done:
-                exc = task.exception()
-                if exc is not None and not isinstance(exc, WebSocketDisconnect | RuntimeError):
-                    log.warning("realtime.socket_failed", error=type(exc).__name__)
+                failure = task.exception()
+                if failure is not None and not isinstance(
+                    failure, WebSocketDisconnect | RuntimeError
+                ):
+                    log.warning("realtime.socket_failed", error=type(failure).__name__)
     finally:
         for task in (*tasks, expiry_task, overflow_task):
             task.cancel()

@@ -136,11 +136,12 @@ client_frame_adapter: TypeAdapter[Subscribe | Unsubscribe | Ping | Reauthenticat
 def json_schema() -> dict[str, Any]:
     """One document with both directions of the protocol and the event union."""
     defs: dict[str, Any] = {}
-    for name, annotation in (
+    parts: tuple[tuple[str, Any], ...] = (
         ("ClientFrame", ClientFrame),
         ("ServerFrame", ServerFrame),
         ("RealtimeEvent", RealtimeEvent),
-    ):
+    )
+    for name, annotation in parts:
         schema = TypeAdapter(annotation).json_schema(ref_template="#/$defs/{model}")
         defs.update(schema.pop("$defs", {}))
         defs[name] = schema
