@@ -18,6 +18,7 @@ from contactcenter import __version__
 from contactcenter.auth.endpoints import router as auth_router
 from contactcenter.auth.tokens import JwksCache, TokenIssuer, TokenVerifier
 from contactcenter.contract import openapi_with_realtime
+from contactcenter.conversations import service as conversations_service
 from contactcenter.conversations.endpoints import router as conversations_router
 from contactcenter.core import database
 from contactcenter.core.config import Settings, get_settings
@@ -88,6 +89,7 @@ def create_app(settings: Settings | None = None, *, print_banner: bool = False) 
             hub = RealtimeHub(db.listen_url, settings.realtime.channel, _spill_loader(db))
             await hub.start()
             app.state.hub = hub
+            app.state.conversation_visible = conversations_service.is_visible
             log.info("startup.ready", url=settings.base_url, embedded=settings.embedded_database)
             if print_banner:
                 print(banner(settings, app.state.demo), flush=True)

@@ -12,16 +12,17 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
+from collections.abc import Awaitable, Callable
 from typing import Any
 from uuid import UUID
 
 import structlog
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from pydantic import BaseModel, ValidationError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from contactcenter.auth.principal import Principal
 from contactcenter.auth.tokens import TokenVerifier
-from contactcenter.conversations import service as conversations
 from contactcenter.core.config import Settings
 from contactcenter.core.database import Database
 from contactcenter.core.errors import AppError, ErrorCode
@@ -57,13 +58,20 @@ class TopicRefused(Exception):
         self.message = message
 
 
-async def authorize_topic(db: Database, principal: Principal, topic: str) -> None:
+# Given a transaction under the caller's claims: may the caller see this conversation? The
+# conversations domain provides it (wired in main), so realtime does not import that domain.
+ConversationVisible = Callable[[AsyncSession, UUID], Awaitable[bool]]
+
+
+async def authorize_topic(
+    db: Database, principal: Principal, topic: str, conversation_visible: ConversationVisible
+) -> None:
     parts = topic.split(":")
     try:
         if len(parts) == 2 and parts[0] == "conversation":
             conversation_id = UUID(parts[1])
             async with db.transaction(principal.claims) as session:
-                if not await conversations.is_visible(session, conversation_id):
+                if not await conversation_visible(session, conversation_id):
                     raise TopicRefused("forbidden_topic", "you may not follow this conversation")
             return
         if len(parts) == 3 and parts[0] == "tenant":
@@ -110,6 +118,7 @@ async def realtime(websocket: WebSocket) -> None:
     verifier: TokenVerifier = app.state.verifier
     hub: RealtimeHub = app.state.hub
     db: Database = app.state.db
+    conversation_visible: ConversationVisible = app.state.conversation_visible
 
     await websocket.accept()
     token = _token_from(websocket)
@@ -182,7 +191,7 @@ async def realtime(websocket: WebSocket) -> None:
                 )
                 return
             try:
-                await authorize_topic(db, current, frame.topic)
+                await authorize_topic(db, current, frame.topic, conversation_visible)
             except TopicRefused as refused:
                 reply(
                     ErrorFrame(
