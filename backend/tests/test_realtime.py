@@ -34,6 +34,23 @@ def replicas(pg_url, tmp_path_factory):
         yield one, two
 
 
+def token_for(settings, actor, ttl_s: int) -> str:
+    """An access token for `actor` with its own lifetime, signed like the servers expect."""
+    return (
+        TokenIssuer(settings.auth, TEST_JWT_SECRET, "http://test/auth/v1")
+        .issue(
+            user_id=actor.user_id,
+            tenant_id=actor.tenant_id,
+            role=actor.role,
+            email=actor.email,
+            is_anonymous=False,
+            session_id=actor.user_id,
+            ttl_s=ttl_s,
+        )
+        .token
+    )
+
+
 def ws_url(base: str, token: str) -> str:
     return base.replace("http://", "ws://") + f"/api/v1/realtime?access_token={token}"
 
@@ -145,17 +162,8 @@ async def test_socket_closes_when_its_token_expires(replicas, build, settings):
     one, _ = replicas
     tenant = await build.tenant()
     agent = await build.staff(tenant, Role.agent)
-    short = TokenIssuer(settings.auth, TEST_JWT_SECRET, "http://test/auth/v1").issue(
-        user_id=agent.user_id,
-        tenant_id=agent.tenant_id,
-        role=Role.agent,
-        email=agent.email,
-        is_anonymous=False,
-        session_id=agent.user_id,
-        ttl_s=2,
-    )
     started = time.monotonic()
-    async with websockets.connect(ws_url(one, short.token)) as ws:
+    async with websockets.connect(ws_url(one, token_for(settings, agent, ttl_s=2))) as ws:
         frame = await recv_json(ws, wait_s=6)
         assert frame == {
             "type": "error",
@@ -191,27 +199,22 @@ async def test_fresh_token_keeps_the_socket_open_past_the_old_expiry(replicas, b
     tenant = await build.tenant()
     agent = await build.staff(tenant, Role.agent)
     other = await build.staff(tenant, Role.agent)
-    issuer = TokenIssuer(settings.auth, TEST_JWT_SECRET, "http://test/auth/v1")
-
-    def token(actor, ttl_s: int) -> str:
-        return issuer.issue(
-            user_id=actor.user_id,
-            tenant_id=actor.tenant_id,
-            role=Role.agent,
-            email=actor.email,
-            is_anonymous=False,
-            session_id=actor.user_id,
-            ttl_s=ttl_s,
-        ).token
-
-    async with websockets.connect(ws_url(one, token(agent, 2))) as ws:
-        await ws.send(json.dumps({"type": "auth", "access_token": token(other, 600), "ref": "x"}))
+    async with websockets.connect(ws_url(one, token_for(settings, agent, 2))) as ws:
+        await ws.send(
+            json.dumps(
+                {"type": "auth", "access_token": token_for(settings, other, 600), "ref": "x"}
+            )
+        )
         refused = await recv_json(ws)
         assert (refused["code"], refused["message"]) == (
             "invalid_token",
             "the token is for another user",
         )
-        await ws.send(json.dumps({"type": "auth", "access_token": token(agent, 600), "ref": "a"}))
+        await ws.send(
+            json.dumps(
+                {"type": "auth", "access_token": token_for(settings, agent, 600), "ref": "a"}
+            )
+        )
         ack = await recv_json(ws)
         assert ack["type"] == "authenticated"
         assert ack["ref"] == "a"

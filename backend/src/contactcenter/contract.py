@@ -9,7 +9,6 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
-from pydantic import TypeAdapter
 
 from contactcenter.realtime import events
 
@@ -29,16 +28,8 @@ def openapi_with_realtime(app: FastAPI) -> dict[str, Any]:
         routes=app.routes,
     )
     components = schema.setdefault("components", {}).setdefault("schemas", {})
-    parts: tuple[tuple[str, Any], ...] = (
-        ("RealtimeEvent", events.RealtimeEvent),
-        ("ClientFrame", events.ClientFrame),
-        ("ServerFrame", events.ServerFrame),
-    )
-    for name, annotation in parts:
-        part = TypeAdapter(annotation).json_schema(ref_template="#/components/schemas/{model}")
-        for def_name, definition in part.pop("$defs", {}).items():
-            components.setdefault(def_name, definition)
-        components[name] = part
+    for name, definition in events.definitions("#/components/schemas/{model}").items():
+        components.setdefault(name, definition)
     app.openapi_schema = schema
     return schema
 

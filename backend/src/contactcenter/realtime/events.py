@@ -133,18 +133,25 @@ client_frame_adapter: TypeAdapter[Subscribe | Unsubscribe | Ping | Reauthenticat
 )
 
 
-def json_schema() -> dict[str, Any]:
-    """One document with both directions of the protocol and the event union."""
+CONTRACT_TYPES: tuple[tuple[str, Any], ...] = (
+    ("ClientFrame", ClientFrame),
+    ("ServerFrame", ServerFrame),
+    ("RealtimeEvent", RealtimeEvent),
+)
+
+
+def definitions(ref_template: str) -> dict[str, Any]:
+    """JSON Schema of the protocol's unions and every model they use, keyed by name."""
     defs: dict[str, Any] = {}
-    parts: tuple[tuple[str, Any], ...] = (
-        ("ClientFrame", ClientFrame),
-        ("ServerFrame", ServerFrame),
-        ("RealtimeEvent", RealtimeEvent),
-    )
-    for name, annotation in parts:
-        schema = TypeAdapter(annotation).json_schema(ref_template="#/$defs/{model}")
+    for name, annotation in CONTRACT_TYPES:
+        schema = TypeAdapter(annotation).json_schema(ref_template=ref_template)
         defs.update(schema.pop("$defs", {}))
         defs[name] = schema
+    return defs
+
+
+def json_schema() -> dict[str, Any]:
+    """One document with both directions of the protocol and the event union."""
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "title": "Contact center realtime protocol",
@@ -155,5 +162,5 @@ def json_schema() -> dict[str, Any]:
             "(supervisors and admins)."
         ),
         "oneOf": [{"$ref": "#/$defs/ClientFrame"}, {"$ref": "#/$defs/ServerFrame"}],
-        "$defs": dict(sorted(defs.items())),
+        "$defs": dict(sorted(definitions("#/$defs/{model}").items())),
     }

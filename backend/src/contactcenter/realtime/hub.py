@@ -50,9 +50,9 @@ class RealtimeHub:
         self._conn: asyncpg.Connection | None = None
         self._supervisor: asyncio.Task[None] | None = None
         self._lost = asyncio.Event()
-        self._ready = asyncio.Event()
         self._closing = False
-        self.delivered = 0
+        # spilled envelopes are loaded in tasks; keep them referenced until they finish
+        self._pending: set[asyncio.Task[None]] = set()
 
     # lifecycle -------------------------------------------------------------------------------
     async def start(self) -> None:
@@ -79,7 +79,6 @@ class RealtimeHub:
         await conn.add_listener(self._channel, self._on_notify)
         self._conn = conn
         self._lost.clear()
-        self._ready.set()
         log.info("realtime.listening", channel=self._channel)
 
     async def _close_conn(self) -> None:
@@ -153,7 +152,11 @@ class RealtimeHub:
             log.warning("realtime.bad_payload")
             return
         if "spill" in envelope:
-            asyncio.get_running_loop().create_task(self._deliver_spilled(int(envelope["spill"])))
+            task = asyncio.get_running_loop().create_task(
+                self._deliver_spilled(int(envelope["spill"]))
+            )
+            self._pending.add(task)
+            task.add_done_callback(self._pending.discard)
             return
         self.dispatch(envelope)
 
@@ -176,4 +179,3 @@ class RealtimeHub:
                 if staff_only and not subscriber.is_staff:
                     continue
                 subscriber.offer(frame)
-                self.delivered += 1
