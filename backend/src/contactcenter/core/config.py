@@ -1,8 +1,10 @@
 """One settings object, read from the environment (pydantic-settings).
 
-Groups: ``db``, ``auth``, ``api``, ``realtime``, ``demo``. The flat names a new user meets in the
+Groups: ``db``, ``auth``, ``api``, ``realtime``, ``demo``, ``embedding``, ``qdrant``,
+``knowledge``. The flat names a new user meets in the
 README (``DATABASE_URL``, ``PORT``, ``DATA_DIR``, ``DEMO_PASSWORD``, ``SUPABASE_JWT_SECRET``,
-``SUPABASE_JWKS_URL``) are accepted as aliases of the grouped ones.
+``SUPABASE_JWKS_URL``, ``QDRANT_URL``, ``QDRANT_API_KEY``, ``EMBEDDING_PROVIDER``,
+``OPENAI_API_KEY``) are accepted as aliases of the grouped ones.
 """
 
 from __future__ import annotations
@@ -105,6 +107,83 @@ class RealtimeSettings(BaseSettings):
     send_queue_size: int = Field(default=1000, ge=10)
 
 
+class EmbeddingProvider(StrEnum):
+    offline = "offline"  # all-MiniLM-L6-v2 shipped in a PyPI package (torch, CPU)
+    wordllama = "wordllama"  # static 256-d vectors, no torch: the light option
+    fastembed = "fastembed"  # ONNX; downloads its model once
+    openai = "openai"
+
+
+class EmbeddingSettings(BaseSettings):
+    model_config = _group("EMBEDDING_")
+
+    provider: EmbeddingProvider = Field(
+        default=EmbeddingProvider.offline,
+        validation_alias=AliasChoices("EMBEDDING_PROVIDER"),
+        description="Which embedder makes the vectors; changing it re-embeds into a new collection.",
+    )
+    model: str | None = Field(
+        default=None,
+        description="Model name for fastembed / openai (defaults: BAAI/bge-small-en-v1.5, "
+        "text-embedding-3-small).",
+    )
+    dimensions: int | None = Field(default=None, ge=8, le=4096, description="OpenAI only.")
+    fastembed_cache_dir: Path | None = None
+    fastembed_model_path: Path | None = Field(
+        default=None, description="A local ONNX model folder, so FastEmbed needs no download."
+    )
+    openai_api_key: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("OPENAI_API_KEY", "EMBEDDING_OPENAI_API_KEY")
+    )
+    openai_base_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("OPENAI_BASE_URL", "EMBEDDING_OPENAI_BASE_URL")
+    )
+    timeout_s: float = Field(default=30.0, gt=0)
+    batch_size: int = Field(default=32, ge=1, le=2048)
+    torch_threads: int | None = Field(
+        default=None, ge=1, le=64, description="CPU threads for the offline model."
+    )
+
+
+class QdrantSettings(BaseSettings):
+    model_config = _group("QDRANT_")
+
+    url: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("QDRANT_URL"),
+        description="Qdrant server, cluster or cloud; unset means Qdrant Edge under DATA_DIR.",
+    )
+    api_key: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("QDRANT_API_KEY")
+    )
+    collection_prefix: str = Field(default="kb", pattern=r"^[a-z][a-z0-9_-]{0,30}$")
+    timeout_s: float = Field(default=10.0, gt=0)
+
+
+class KnowledgeSettings(BaseSettings):
+    model_config = _group("KNOWLEDGE_")
+
+    chunk_words: int = Field(
+        default=80,
+        ge=20,
+        le=2000,
+        description="Largest chunk in words (MiniLM reads 128 word pieces: about 90 words).",
+    )
+    chunk_overlap_words: int = Field(default=15, ge=0, le=500)
+    max_file_bytes: int = Field(default=20_000_000, ge=1024)
+    search_limit: int = Field(default=5, ge=1, le=50)
+    dense_weight: float = Field(default=1.0, ge=0)
+    sparse_weight: float = Field(default=0.1, ge=0)
+    prefetch: int = Field(default=20, ge=1, le=500)
+    optimize_after_points: int = Field(
+        default=20_000, ge=0, description="Build HNSW on Qdrant Edge after bulk loads this big."
+    )
+    load_demo: bool = Field(default=True, description="Index the demo pharmacy knowledge base.")
+    worker: bool = Field(
+        default=True, description="Run the ingestion job worker inside the server process."
+    )
+
+
 class DemoSettings(BaseSettings):
     model_config = _group("DEMO_")
 
@@ -141,6 +220,9 @@ class Settings(BaseSettings):
     api: ApiSettings = Field(default_factory=ApiSettings)
     realtime: RealtimeSettings = Field(default_factory=RealtimeSettings)
     demo: DemoSettings = Field(default_factory=DemoSettings)
+    embedding: EmbeddingSettings = Field(default_factory=EmbeddingSettings)
+    qdrant: QdrantSettings = Field(default_factory=QdrantSettings)
+    knowledge: KnowledgeSettings = Field(default_factory=KnowledgeSettings)
 
     @property
     def embedded_database(self) -> bool:
