@@ -6,7 +6,7 @@ VENV := $(BACKEND)/.venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format bench contract install clean-data
+.PHONY: run test lint format bench eval contract install clean-data
 
 install: $(STAMP)
 
@@ -33,6 +33,10 @@ format: install
 
 bench: install ## latency and throughput figures (see specs/.../plan.md)
 	cd $(BACKEND) && .venv/bin/python -m bench.foundation
+
+EVAL_DIR ?= ../shared/eval
+eval: install ## quality on the labelled sets in ../shared/eval (retrieval: hit@k, MRR, nDCG, latency)
+	$(VENV)/bin/contactcenter eval retrieval --corpus $(EVAL_DIR)/retrieval_dev/corpus.jsonl --queries $(EVAL_DIR)/retrieval_dev/queries.jsonl
 
 contract: install ## write shared/openapi.json and shared/realtime-events.schema.json
 	$(VENV)/bin/contactcenter export-contract shared

@@ -26,6 +26,9 @@ def replicas(pg_url, tmp_path_factory):
         "AUTH_JWT_SECRET": TEST_JWT_SECRET,
         "DEMO_SEED": "false",
         "REALTIME_HEARTBEAT_INTERVAL_S": "0.5",
+        # each replica has its own embedded vector store: keep them off the shared ingestion
+        # queue (the session app indexes the knowledge tests' documents)
+        "KNOWLEDGE_WORKER": "false",
     }
     with (
         running_server(env, tmp_path_factory.mktemp("replica1")) as one,

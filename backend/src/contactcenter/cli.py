@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import getpass
 import os
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,14 @@ def serve(
 
     overrides = {"host": host, "port": port, "workers": workers}
     settings = get_settings().model_copy(update={k: v for k, v in overrides.items() if v})
+    if settings.workers > 1 and settings.qdrant.url is None:
+        # Qdrant Edge is one open handle per folder: one process owns the embedded store
+        typer.echo(
+            "embedded Qdrant Edge runs in one process: starting 1 worker "
+            "(set QDRANT_URL to run several)",
+            err=True,
+        )
+        settings = settings.model_copy(update={"workers": 1})
     options: dict[str, Any] = {
         "host": settings.host,
         "port": settings.port,
@@ -122,6 +131,189 @@ def create_user(
             await db.dispose()
 
     asyncio.run(run(get_settings()))
+
+
+INGEST_SUFFIXES = frozenset(
+    {".md", ".markdown", ".txt", ".text", ".html", ".htm", ".pdf", ".csv", ".json", ".jsonl"}
+)
+
+
+def _collect(paths: list[Path]) -> list[Path]:
+    found: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found += sorted(
+                p
+                for p in path.rglob("*")
+                if p.is_file()
+                and p.suffix.lower() in INGEST_SUFFIXES
+                and not p.name.startswith(".")
+            )
+        elif path.is_file():
+            found.append(path)
+        else:
+            raise typer.BadParameter(f"{path} does not exist")
+    return found
+
+
+@app.command()
+def ingest(
+    paths: list[Path] = typer.Argument(..., help="Files or folders (searched recursively)."),
+    tenant: str = typer.Option(..., help="The tenant's slug."),
+) -> None:
+    """Add documents to a tenant's knowledge base and index them, with progress and a summary.
+
+    A file with the same name as an existing document replaces it; an unchanged file is left
+    alone. When a server on the same embedded data folder holds the vector store, that server
+    indexes the documents and this command follows its progress.
+    """
+    from contactcenter.core import database
+    from contactcenter.knowledge import service
+    from contactcenter.knowledge.index import KnowledgeIndex
+    from contactcenter.knowledge.schemas import UploadOutcome
+    from contactcenter.knowledge.tasks import IngestionWorker
+    from contactcenter.models import KnowledgeDocument
+    from contactcenter.tenants import repository
+    from contactcenter.vectorstore import build_vector_store
+
+    files = _collect(paths)
+    if not files:
+        raise typer.BadParameter("no supported files found (Markdown, text, HTML, PDF, CSV, JSON)")
+
+    async def run(settings: Settings) -> int:
+        from sqlalchemy import select
+
+        db = await database.connect(settings)
+        store = None
+        try:
+            await database.migrate(db)
+            results = []
+            async with db.transaction() as session:
+                found = await repository.get_by_slug(session, tenant)
+                if found is None:
+                    raise typer.BadParameter(f"no tenant {tenant!r}")
+                for path in files:
+                    results.append(
+                        await service.add_file(
+                            session,
+                            settings,
+                            tenant_id=found.id,
+                            actor=None,
+                            file=service.IncomingFile(path.name, None, path.read_bytes()),
+                        )
+                    )
+            waiting = {
+                r.document.id
+                for r in results
+                if r.document is not None and r.outcome is not UploadOutcome.unchanged
+            }
+            worker: IngestionWorker | None = None
+            if waiting:
+                try:
+                    store = build_vector_store(settings)
+                    index = KnowledgeIndex(settings, db, store)
+                    await index.start()
+                    worker = IngestionWorker(settings, db, index)
+                except Exception as exc:  # the vector store is held by a running server
+                    typer.echo(f"the running server will index the documents ({exc})", err=True)
+            final: dict[object, KnowledgeDocument] = {}
+            with typer.progressbar(length=len(waiting), label="indexing", file=sys.stderr) as bar:
+                while waiting:
+                    if worker is not None:
+                        await worker.run_once()
+                    else:
+                        await asyncio.sleep(0.5)
+                    async with db.transaction() as session:
+                        rows = (
+                            await session.scalars(
+                                select(KnowledgeDocument).where(KnowledgeDocument.id.in_(waiting))
+                            )
+                        ).all()
+                    for row in rows:
+                        if row.status in ("indexed", "failed"):
+                            final[row.id] = row
+                            waiting.discard(row.id)
+                            bar.update(1)
+                    waiting &= {row.id for row in rows}  # deleted meanwhile
+            failed = 0
+            for r in results:
+                doc = final.get(r.document.id) if r.document else None
+                if r.outcome is UploadOutcome.rejected:
+                    failed += 1
+                    typer.echo(f"  rejected   {r.filename}: {r.error}")
+                elif doc is not None and doc.status == "failed":
+                    failed += 1
+                    typer.echo(f"  failed     {r.filename}: {doc.error}")
+                elif doc is not None:
+                    typer.echo(f"  {r.outcome.value:<10} {r.filename}: {doc.chunk_count} chunks")
+                else:
+                    typer.echo(f"  {r.outcome.value:<10} {r.filename}")
+            indexed = sum(1 for d in final.values() if d.status == "indexed")
+            typer.echo(
+                f"{len(results)} files: {indexed} indexed, "
+                f"{sum(1 for r in results if r.outcome is UploadOutcome.unchanged)} unchanged, "
+                f"{failed} failed"
+            )
+            return 1 if failed else 0
+        finally:
+            if store is not None:
+                store.close()
+            await db.dispose()
+
+    code = asyncio.run(run(get_settings()))
+    raise typer.Exit(code)
+
+
+eval_app = typer.Typer(no_args_is_help=True, help="Measure quality on labelled data.")
+app.add_typer(eval_app, name="eval")
+
+
+@eval_app.command("retrieval")
+def eval_retrieval(
+    corpus: Path = typer.Option(..., help="JSON Lines: {id, title, text[, source, url]}."),
+    queries: Path = typer.Option(..., help="JSON Lines: {id, query, relevant_ids[, relevance]}."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object of the metrics."),
+) -> None:
+    """Ingest a corpus into a throw-away tenant and score search on the queries.
+
+    Reports hit@1/5/10, MRR@10, nDCG@10 and search latency (embed the query + hybrid search)
+    p50/p95/p99, using the configured embedder (EMBEDDING_PROVIDER) on Qdrant Edge.
+    """
+    import json
+
+    from contactcenter.embeddings import build_embedder
+    from contactcenter.knowledge.evaluation import (
+        EvalDataError,
+        format_report,
+        load_corpus,
+        load_queries,
+        run_retrieval_eval,
+    )
+    from contactcenter.vectorstore.edge import EdgeVectorStore
+
+    settings = get_settings()
+    try:
+        docs = load_corpus(corpus)
+        questions = load_queries(queries)
+    except EvalDataError as exc:
+        raise typer.BadParameter(str(exc)) from exc
+
+    def progress(stage: str, done: int, total: int) -> None:
+        if done == total or done % 100 == 0:
+            typer.echo(f"\r{stage}: {done}/{total}", nl=done == total, err=True)
+
+    report = run_retrieval_eval(
+        docs,
+        questions,
+        settings=settings,
+        embedder=build_embedder(settings.embedding),
+        store_factory=EdgeVectorStore,
+        progress=progress,
+    )
+    if as_json:
+        typer.echo(json.dumps(report.as_json()))
+    else:
+        typer.echo(format_report(report))
 
 
 @app.command("export-contract")

@@ -24,9 +24,15 @@ from contactcenter.core import database
 from contactcenter.core.config import Settings, get_settings
 from contactcenter.core.handlers import BodySizeLimitMiddleware, install_handlers
 from contactcenter.core.logging import RequestIdMiddleware, configure_logging
+from contactcenter.knowledge.endpoints import UPLOAD_PATH
+from contactcenter.knowledge.endpoints import router as knowledge_router
+from contactcenter.knowledge.index import KnowledgeIndex
+from contactcenter.knowledge.tasks import IngestionWorker
 from contactcenter.realtime.endpoints import router as realtime_router
 from contactcenter.realtime.hub import RealtimeHub
 from contactcenter.startup import banner, seed_demo
+from contactcenter.vectorstore import build_vector_store
+from contactcenter.vectorstore.base import VectorStore
 
 log = structlog.get_logger(__name__)
 
@@ -63,6 +69,8 @@ def create_app(settings: Settings | None = None, *, print_banner: bool = False) 
         db = await database.connect(settings)
         http = httpx.AsyncClient()
         hub: RealtimeHub | None = None
+        store: VectorStore | None = None
+        worker: IngestionWorker | None = None
         try:
             if settings.run_migrations:
                 await database.migrate(db)
@@ -85,7 +93,15 @@ def create_app(settings: Settings | None = None, *, print_banner: bool = False) 
                 if settings.auth.issue_tokens and secret
                 else None
             )
+            store = build_vector_store(settings)
+            index = KnowledgeIndex(settings, db, store)
+            app.state.knowledge = index
             app.state.demo = await seed_demo(settings, db)
+            if settings.knowledge.worker:
+                # loads the embedding model, makes a collection live, then indexes the queue
+                worker = IngestionWorker(settings, db, index)
+                worker.start()
+                app.state.ingestion = worker
             hub = RealtimeHub(db.listen_url, settings.realtime.channel, _spill_loader(db))
             await hub.start()
             app.state.hub = hub
@@ -95,8 +111,12 @@ def create_app(settings: Settings | None = None, *, print_banner: bool = False) 
                 print(banner(settings, app.state.demo), flush=True)
             yield
         finally:
+            if worker is not None:
+                await worker.stop()
             if hub is not None:
                 await hub.stop()
+            if store is not None:
+                store.close()
             await http.aclose()
             await db.dispose()
 
@@ -109,7 +129,12 @@ def create_app(settings: Settings | None = None, *, print_banner: bool = False) 
     )
     app.openapi = lambda: openapi_with_realtime(app)  # type: ignore[method-assign]
     install_handlers(app)
-    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.api.max_body_bytes)
+    app.add_middleware(
+        BodySizeLimitMiddleware,
+        max_bytes=settings.api.max_body_bytes,
+        # uploads: a few files at the per-file limit, plus multipart framing
+        overrides={UPLOAD_PATH: settings.knowledge.max_file_bytes * 5 + 65_536},
+    )
     if settings.api.cors_origins:
         # the widget runs on tenants' own sites: list them in API_CORS_ORIGINS (JSON list)
         app.add_middleware(
@@ -124,6 +149,7 @@ def create_app(settings: Settings | None = None, *, print_banner: bool = False) 
 
     app.include_router(auth_router)
     app.include_router(conversations_router)
+    app.include_router(knowledge_router)
     app.include_router(realtime_router)
 
     @app.get("/health", tags=["ops"], summary="Liveness: the process answers")
@@ -154,7 +180,9 @@ def create_app(settings: Settings | None = None, *, print_banner: bool = False) 
             "status": "ok" if hub.listening else "down",
             "connections": hub.connection_count,
         }
-        ok = all(c["status"] == "ok" for c in checks.values())
+        index: KnowledgeIndex = request.app.state.knowledge
+        checks["knowledge"] = index.status()
+        ok = all(c["status"] in ("ok", "starting") for c in checks.values())
         return JSONResponse(
             {"status": "ok" if ok else "unavailable", "checks": checks},
             status_code=200 if ok else 503,

@@ -1,17 +1,20 @@
-"""First-start work of the embedded default: the demo tenant and its accounts."""
+"""First-start work of the embedded default: the demo tenant, its accounts and knowledge base."""
 
 from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
+from uuid import UUID
 
 from contactcenter.core.config import Settings
 from contactcenter.core.database import Database
+from contactcenter.knowledge.samples import load_demo_knowledge
 from contactcenter.tenants.service import DEMO_ACCOUNTS, ensure_demo_tenant
 
 
 @dataclass(frozen=True)
 class DemoInfo:
+    tenant_id: UUID
     tenant_slug: str
     accounts: tuple[str, ...]
     password: str
@@ -38,7 +41,10 @@ async def seed_demo(settings: Settings, db: Database) -> DemoInfo | None:
     password, from_env = demo_password(settings)
     async with db.transaction() as session:
         demo = await ensure_demo_tenant(session, password)
+    if settings.knowledge.load_demo:
+        await load_demo_knowledge(settings, db, demo.tenant.id)
     return DemoInfo(
+        tenant_id=demo.tenant.id,
         tenant_slug=demo.tenant.slug,
         accounts=tuple(email for email, _, _ in DEMO_ACCOUNTS),
         password=password,

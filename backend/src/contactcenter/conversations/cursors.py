@@ -2,30 +2,11 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 from datetime import datetime
-from typing import Any
 from uuid import UUID
 
+from contactcenter.core.cursors import decode, encode
 from contactcenter.core.errors import AppError, ErrorCode
-
-
-def encode(data: dict[str, Any]) -> str:
-    raw = json.dumps(data, separators=(",", ":")).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def _decode(cursor: str) -> dict[str, Any]:
-    try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        data = json.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
-    except (ValueError, UnicodeError, binascii.Error) as exc:
-        raise AppError(ErrorCode.invalid_cursor, "the cursor is not one this API returned") from exc
-    if not isinstance(data, dict):
-        raise AppError(ErrorCode.invalid_cursor, "the cursor is not one this API returned")
-    return data
 
 
 def conversation_cursor(last_message_at: datetime, conversation_id: UUID) -> str:
@@ -33,7 +14,7 @@ def conversation_cursor(last_message_at: datetime, conversation_id: UUID) -> str
 
 
 def decode_conversation_cursor(cursor: str) -> tuple[datetime, UUID]:
-    data = _decode(cursor)
+    data = decode(cursor)
     try:
         return datetime.fromisoformat(data["t"]), UUID(data["id"])
     except (KeyError, TypeError, ValueError) as exc:
@@ -45,7 +26,7 @@ def message_cursor(seq: int) -> str:
 
 
 def decode_message_cursor(cursor: str) -> int:
-    data = _decode(cursor)
+    data = decode(cursor)
     seq = data.get("s")
     if not isinstance(seq, int) or seq < 0:
         raise AppError(ErrorCode.invalid_cursor, "the cursor is not one this API returned")

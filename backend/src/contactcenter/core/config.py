@@ -120,7 +120,7 @@ class EmbeddingSettings(BaseSettings):
     provider: EmbeddingProvider = Field(
         default=EmbeddingProvider.offline,
         validation_alias=AliasChoices("EMBEDDING_PROVIDER"),
-        description="Which embedder makes the vectors; changing it re-embeds into a new collection.",
+        description="Which embedder makes the vectors; a change re-embeds into a new collection.",
     )
     model: str | None = Field(
         default=None,
@@ -153,9 +153,7 @@ class QdrantSettings(BaseSettings):
         validation_alias=AliasChoices("QDRANT_URL"),
         description="Qdrant server, cluster or cloud; unset means Qdrant Edge under DATA_DIR.",
     )
-    api_key: SecretStr | None = Field(
-        default=None, validation_alias=AliasChoices("QDRANT_API_KEY")
-    )
+    api_key: SecretStr | None = Field(default=None, validation_alias=AliasChoices("QDRANT_API_KEY"))
     collection_prefix: str = Field(default="kb", pattern=r"^[a-z][a-z0-9_-]{0,30}$")
     timeout_s: float = Field(default=10.0, gt=0)
 
@@ -182,6 +180,15 @@ class KnowledgeSettings(BaseSettings):
     worker: bool = Field(
         default=True, description="Run the ingestion job worker inside the server process."
     )
+
+    @model_validator(mode="after")
+    def _overlap_below_size(self) -> Self:
+        if self.chunk_overlap_words >= self.chunk_words:
+            raise ValueError(
+                f"KNOWLEDGE_CHUNK_OVERLAP_WORDS ({self.chunk_overlap_words}) must be smaller "
+                f"than KNOWLEDGE_CHUNK_WORDS ({self.chunk_words})"
+            )
+        return self
 
 
 class DemoSettings(BaseSettings):

@@ -34,6 +34,9 @@ class ErrorCode(Enum):
     method_not_allowed = ("method_not_allowed", HTTPStatus.METHOD_NOT_ALLOWED)
     conflict = ("conflict", HTTPStatus.CONFLICT)
     conversation_closed = ("conversation_closed", HTTPStatus.CONFLICT)
+    document_not_found = ("document_not_found", HTTPStatus.NOT_FOUND)
+    document_rejected = ("document_rejected", HTTPStatus.UNPROCESSABLE_ENTITY)
+    knowledge_unavailable = ("knowledge_unavailable", HTTPStatus.SERVICE_UNAVAILABLE)
     service_unavailable = ("service_unavailable", HTTPStatus.SERVICE_UNAVAILABLE)
     internal_error = ("internal_error", HTTPStatus.INTERNAL_SERVER_ERROR)
 

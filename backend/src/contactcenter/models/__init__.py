@@ -3,6 +3,12 @@
 from contactcenter.models.audit import AuditEvent
 from contactcenter.models.base import Base
 from contactcenter.models.conversation import Conversation, Message
+from contactcenter.models.knowledge import (
+    KnowledgeChunk,
+    KnowledgeCollection,
+    KnowledgeDocument,
+    KnowledgeFile,
+)
 from contactcenter.models.tenant import Tenant
 from contactcenter.models.user import AuthSession, Credential, User
 
@@ -12,6 +18,10 @@ __all__ = [
     "Base",
     "Conversation",
     "Credential",
+    "KnowledgeChunk",
+    "KnowledgeCollection",
+    "KnowledgeDocument",
+    "KnowledgeFile",
     "Message",
     "Tenant",
     "User",

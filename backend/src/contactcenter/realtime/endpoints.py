@@ -2,7 +2,8 @@
 
 Topics and who may subscribe:
 - `conversation:<id>`: the conversation's customer and its tenant's staff (checked under RLS);
-- `tenant:<id>:conversations`, `tenant:<id>:queue`: staff of that tenant;
+- `tenant:<id>:conversations`, `tenant:<id>:queue`, `tenant:<id>:knowledge`: staff of that
+  tenant;
 - `tenant:<id>:dashboard`: supervisors and admins of that tenant.
 The socket closes with 4001 when its access token expires unless the client sent a fresh one.
 """
@@ -47,7 +48,7 @@ router = APIRouter()
 CLOSE_TOKEN = 4001  # the token is invalid or expired
 CLOSE_SLOW = 4008  # the client could not keep up with its events
 
-STAFF_TENANT_TOPICS = frozenset({"conversations", "queue"})
+STAFF_TENANT_TOPICS = frozenset({"conversations", "queue", "knowledge"})
 SUPERVISOR_TENANT_TOPICS = frozenset({"dashboard"})
 
 
@@ -89,8 +90,8 @@ async def authorize_topic(
         raise TopicRefused("unknown_topic", "the topic's id is not a valid UUID") from exc
     raise TopicRefused(
         "unknown_topic",
-        "topics are conversation:<id>, tenant:<id>:conversations, tenant:<id>:queue "
-        "and tenant:<id>:dashboard",
+        "topics are conversation:<id>, tenant:<id>:conversations, tenant:<id>:queue, "
+        "tenant:<id>:knowledge and tenant:<id>:dashboard",
     )
 
 

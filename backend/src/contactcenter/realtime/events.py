@@ -10,6 +10,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, Field, TypeAdapter
 
 from contactcenter.conversations.schemas import ConversationOut, MessageOut
+from contactcenter.knowledge.schemas import KnowledgeDocumentDeleted, KnowledgeDocumentUpdated
 
 
 class MessageCreated(BaseModel):
@@ -28,7 +29,12 @@ class ConversationUpdated(BaseModel):
 
 
 RealtimeEvent = Annotated[
-    MessageCreated | ConversationCreated | ConversationUpdated, Field(discriminator="type")
+    MessageCreated
+    | ConversationCreated
+    | ConversationUpdated
+    | KnowledgeDocumentUpdated
+    | KnowledgeDocumentDeleted,
+    Field(discriminator="type"),
 ]
 
 
@@ -158,7 +164,8 @@ def json_schema() -> dict[str, Any]:
         "description": (
             "WebSocket /api/v1/realtime?access_token=<jwt>. Clients send ClientFrame; the server "
             "sends ServerFrame; EventFrame.event is a RealtimeEvent. Topics: conversation:<id>, "
-            "tenant:<id>:conversations and tenant:<id>:queue (staff), tenant:<id>:dashboard "
+            "tenant:<id>:conversations, tenant:<id>:queue and tenant:<id>:knowledge (staff), "
+            "tenant:<id>:dashboard "
             "(supervisors and admins)."
         ),
         "oneOf": [{"$ref": "#/$defs/ClientFrame"}, {"$ref": "#/$defs/ServerFrame"}],
