@@ -33,6 +33,7 @@ format: install
 
 bench: install ## latency and throughput figures (see specs/.../plan.md)
 	cd $(BACKEND) && .venv/bin/python -m bench.foundation
+	cd $(BACKEND) && .venv/bin/python -m bench.knowledge
 
 EVAL_DIR ?= ../shared/eval
 eval: install ## quality on the labelled sets in ../shared/eval (retrieval: hit@k, MRR, nDCG, latency)

@@ -240,3 +240,39 @@ async def test_event_larger_than_notify_limit_is_still_delivered(replicas, build
         await build.message(customer, conversation["id"], text)
         frame = await recv_json(ws)
     assert frame["event"]["message"]["text"] == text
+
+
+async def test_knowledge_progress_reaches_the_tenants_staff_only(replicas, build):
+    one, two = replicas
+    tenant = await build.tenant()
+    agent = await build.staff(tenant, Role.agent)
+    admin = await build.staff(tenant, Role.admin)
+    customer = await build.customer(tenant)
+    topic = f"tenant:{tenant.id}:knowledge"
+
+    async with (
+        websockets.connect(ws_url(two, agent.access_token)) as agent_ws,
+        websockets.connect(ws_url(two, customer.access_token)) as customer_ws,
+    ):
+        assert (await subscribe(agent_ws, topic))["type"] == "subscribed"
+        refused = await subscribe(customer_ws, topic)
+        assert refused["type"] == "error" and refused["code"] == "forbidden_topic"
+
+        async with httpx.AsyncClient(base_url=one) as http:
+            response = await http.post(
+                "/api/v1/knowledge/documents",
+                headers=admin.headers,
+                files=[
+                    ("files", ("returns.md", b"# Returns\n\nWithin 30 days.\n", "text/markdown"))
+                ],
+            )
+        assert response.status_code == 202, response.text
+        document_id = response.json()["results"][0]["document"]["id"]
+
+        frame = await recv_json(agent_ws)
+        assert frame["topic"] == topic
+        event = frame["event"]
+        assert event["type"] == "knowledge.document.updated"
+        assert event["document"]["id"] == document_id
+        assert event["document"]["status"] == "queued"
+        assert event["document"]["filename"] == "returns.md"
