@@ -45,6 +45,8 @@ from bench.retrieval_store import (
 
 EVAL_DIR = Path(__file__).resolve().parents[2].parent / "shared" / "eval" / "retrieval_dev"
 INGEST_CHUNKS = 1_000
+# the exported ONNX model of the offline embedder, kept between runs like the server's
+CACHE_DIR = Path(os.environ.get("DATA_DIR", ".data")).resolve() / "models"
 FALLBACK_QUESTIONS = [
     "are you open on sunday",
     "how do I refill my prescription online",
@@ -112,7 +114,7 @@ def ingestion(provider: str) -> dict[str, Any]:
 
     source, chunks = passages()
     t0 = time.perf_counter()
-    embedder = build_embedder(EmbeddingSettings(provider=provider))
+    embedder = build_embedder(EmbeddingSettings(provider=provider, cache_dir=CACHE_DIR))
     load_s = time.perf_counter() - t0
     info = embedder.info
     with tempfile.TemporaryDirectory(prefix="cc-bench-") as tmp:
@@ -165,7 +167,7 @@ def retrieval_one(n: int, n_queries: int, workdir: Path) -> dict[str, Any]:
         dense_limit=cfg.prefetch,
         sparse_limit=cfg.prefetch,
     )
-    embedder = build_embedder(EmbeddingSettings())
+    embedder = build_embedder(EmbeddingSettings(cache_dir=CACHE_DIR))
     rng = np.random.default_rng(n)
     spec = CollectionSpec(name="bench", dim=DIM, model_id=embedder.info.model_id)
     store = EdgeVectorStore(workdir)

@@ -11,6 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from contactcenter.cli import app
+from contactcenter.core.config import Settings
 from contactcenter.knowledge.evaluation import (
     EvalQuery,
     QueryOutcome,
@@ -90,6 +91,15 @@ def test_percentile_is_nearest_rank():
 def write_jsonl(path: Path, rows: list[dict]) -> Path:
     path.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
     return path
+
+
+@pytest.fixture(autouse=True)
+def cli_settings(monkeypatch, settings):
+    """The command reads the environment; point it at the session's data folder (whose model
+    cache the app has filled) instead of the working directory."""
+    monkeypatch.setattr(
+        "contactcenter.cli.get_settings", lambda: Settings(data_dir=settings.data_dir)
+    )
 
 
 def test_eval_command_on_a_tiny_corpus(tmp_path):

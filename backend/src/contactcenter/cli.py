@@ -289,6 +289,7 @@ def eval_retrieval(
         load_queries,
         run_retrieval_eval,
     )
+    from contactcenter.knowledge.index import embedding_settings
     from contactcenter.vectorstore.edge import EdgeVectorStore
 
     settings = get_settings()
@@ -306,7 +307,7 @@ def eval_retrieval(
         docs,
         questions,
         settings=settings,
-        embedder=build_embedder(settings.embedding),
+        embedder=build_embedder(embedding_settings(settings)),
         store_factory=EdgeVectorStore,
         progress=progress,
     )

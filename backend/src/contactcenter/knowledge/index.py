@@ -22,7 +22,7 @@ from uuid import UUID
 import structlog
 from sqlalchemy import func, select, text, update
 
-from contactcenter.core.config import Settings
+from contactcenter.core.config import EmbeddingSettings, Settings
 from contactcenter.core.database import Database
 from contactcenter.embeddings import build_embedder
 from contactcenter.embeddings.base import Embedder, EmbedderUnavailable, Passage
@@ -144,8 +144,17 @@ EmbedderFactory = Callable[[Settings, str, str | None], Embedder]
 
 def default_embedder_factory(settings: Settings, provider: str, model_name: str | None) -> Embedder:
     """The embedder for a provider and model, other settings (keys, paths) as configured."""
-    cfg = settings.embedding.model_copy(update={"provider": provider, "model": model_name})
+    cfg = embedding_settings(settings).model_copy(
+        update={"provider": provider, "model": model_name}
+    )
     return build_embedder(cfg)
+
+
+def embedding_settings(settings: Settings) -> EmbeddingSettings:
+    """The embedding settings, with derived model files kept under DATA_DIR unless told."""
+    if settings.embedding.cache_dir is not None:
+        return settings.embedding
+    return settings.embedding.model_copy(update={"cache_dir": settings.data_dir / "models"})
 
 
 class KnowledgeIndex:
