@@ -27,7 +27,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 from typing import Any
 
@@ -40,7 +39,7 @@ from bench.retrieval_store import (
     folder_size,
     peak_rss_bytes,
     percentile,
-    sentence,
+    synthetic_points,
 )
 
 EVAL_DIR = Path(__file__).resolve().parents[2].parent / "shared" / "eval" / "retrieval_dev"
@@ -157,7 +156,7 @@ def retrieval_one(n: int, n_queries: int, workdir: Path) -> dict[str, Any]:
     from contactcenter.core.config import EmbeddingSettings, KnowledgeSettings
     from contactcenter.embeddings import build_embedder
     from contactcenter.knowledge.index import search_sync
-    from contactcenter.vectorstore.base import ChunkPoint, CollectionSpec, FusionParams
+    from contactcenter.vectorstore.base import CollectionSpec, FusionParams
     from contactcenter.vectorstore.edge import EdgeVectorStore
 
     cfg = KnowledgeSettings()
@@ -175,26 +174,7 @@ def retrieval_one(n: int, n_queries: int, workdir: Path) -> dict[str, Any]:
     t0 = time.perf_counter()
     for start in range(0, n, UPSERT_CALL):
         size = min(UPSERT_CALL, n - start)
-        vectors = rng.normal(size=(size, DIM)).astype(np.float32)
-        vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
-        points = []
-        for j in range(size):
-            i = start + j
-            text = " ".join(sentence(rng) for _ in range(3))
-            points.append(
-                ChunkPoint(
-                    id=str(uuid.UUID(int=i + 1)),
-                    tenant_id=f"t{i % TENANTS}",
-                    document_id=f"doc-{i // 4}",
-                    chunk_no=i % 4,
-                    content_hash="v1",
-                    vector=vectors[j],
-                    sparse_text=text,
-                    title=f"Document {i // 4}",
-                    section=None,
-                    text=text,
-                )
-            )
+        points = synthetic_points(rng, start, size)
         store.upsert(spec.name, points)
     upsert_s = time.perf_counter() - t0
     asked = questions(n_queries)
@@ -243,6 +223,15 @@ def retrieval_one(n: int, n_queries: int, workdir: Path) -> dict[str, Any]:
     }
 
 
+def child(*args: str) -> dict[str, Any]:
+    """Run this module in a fresh process (its own peak RSS, no warm caches) for one figure."""
+    out = subprocess.run(
+        [sys.executable, "-m", "bench.knowledge", *args], check=True, capture_output=True, text=True
+    )
+    result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
+    return result
+
+
 def main() -> None:
     if len(sys.argv) == 3 and sys.argv[1] == "--retrieval":
         with tempfile.TemporaryDirectory(prefix="cc-bench-") as tmp:
@@ -271,17 +260,7 @@ def main() -> None:
     else:
         skipped["openai"] = "needs OPENAI_API_KEY"
     for provider in providers:
-        out = (
-            subprocess.run(
-                [sys.executable, "-m", "bench.knowledge", "--ingest", provider],
-                check=True,
-                capture_output=True,
-                text=True,
-            )
-            .stdout.strip()
-            .splitlines()[-1]
-        )
-        row = json.loads(out)
+        row = child("--ingest", provider)
         results["ingestion"].append(row)
         print(
             f"  {row['provider']:<10} {row['model']:<32} {row['chunks_per_s']:>8.1f} chunks/s "
@@ -298,17 +277,7 @@ def main() -> None:
         f"{'p95':>7} {'p99':>7}  {'optimize':>9} {'disk':>8} {'RSS':>7}"
     )
     for n in sizes:
-        out = (
-            subprocess.run(
-                [sys.executable, "-m", "bench.knowledge", "--retrieval", str(n)],
-                check=True,
-                capture_output=True,
-                text=True,
-            )
-            .stdout.strip()
-            .splitlines()[-1]
-        )
-        row = json.loads(out)
+        row = child("--retrieval", str(n))
         results["retrieval"].append(row)
         p, o = row["plain"], row["optimized"]
         print(

@@ -111,8 +111,35 @@ def sentence(rng: np.random.Generator) -> str:
     return " ".join(words).capitalize() + "."
 
 
+def synthetic_points(rng: np.random.Generator, start: int, size: int) -> list[Any]:
+    """Points start..start+size: random unit vectors, BM25 text of three sentences, 10 tenants."""
+    from contactcenter.vectorstore.base import ChunkPoint
+
+    vectors = rng.normal(size=(size, DIM)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    points = []
+    for j in range(size):
+        i = start + j
+        text = " ".join(sentence(rng) for _ in range(3))
+        points.append(
+            ChunkPoint(
+                id=str(uuid.UUID(int=i + 1)),
+                tenant_id=f"t{i % TENANTS}",
+                document_id=f"doc-{i // 4}",
+                chunk_no=i % 4,
+                content_hash="v1",
+                vector=vectors[j],
+                sparse_text=text,
+                title=f"Document {i // 4}",
+                section=None,
+                text=text,
+            )
+        )
+    return points
+
+
 def run_one(n: int, queries: int, workdir: Path) -> dict[str, Any]:
-    from contactcenter.vectorstore.base import ChunkPoint, CollectionSpec, SearchQuery
+    from contactcenter.vectorstore.base import CollectionSpec, SearchQuery
     from contactcenter.vectorstore.edge import EdgeVectorStore
 
     load_before = os.getloadavg()[0]
@@ -125,26 +152,7 @@ def run_one(n: int, queries: int, workdir: Path) -> dict[str, Any]:
     with StallMeter() as upsert_stall:
         for start in range(0, n, UPSERT_CALL):
             size = min(UPSERT_CALL, n - start)
-            vectors = rng.normal(size=(size, DIM)).astype(np.float32)
-            vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
-            points = []
-            for j in range(size):
-                i = start + j
-                text = " ".join(sentence(rng) for _ in range(3))
-                points.append(
-                    ChunkPoint(
-                        id=str(uuid.UUID(int=i + 1)),
-                        tenant_id=f"t{i % TENANTS}",
-                        document_id=f"doc-{i // 4}",
-                        chunk_no=i % 4,
-                        content_hash="v1",
-                        vector=vectors[j],
-                        sparse_text=text,
-                        title=f"Document {i // 4}",
-                        section=None,
-                        text=text,
-                    )
-                )
+            points = synthetic_points(rng, start, size)
             t0 = time.perf_counter()
             store.upsert(spec.name, points)
             upsert_s += time.perf_counter() - t0

@@ -2,23 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from uuid import UUID
-
 from contactcenter.core.cursors import decode, encode
 from contactcenter.core.errors import AppError, ErrorCode
-
-
-def conversation_cursor(last_message_at: datetime, conversation_id: UUID) -> str:
-    return encode({"t": last_message_at.isoformat(), "id": str(conversation_id)})
-
-
-def decode_conversation_cursor(cursor: str) -> tuple[datetime, UUID]:
-    data = decode(cursor)
-    try:
-        return datetime.fromisoformat(data["t"]), UUID(data["id"])
-    except (KeyError, TypeError, ValueError) as exc:
-        raise AppError(ErrorCode.invalid_cursor, "the cursor is not one this API returned") from exc
 
 
 def message_cursor(seq: int) -> str:

@@ -22,6 +22,7 @@ from contactcenter.conversations.schemas import (
     Visibility,
 )
 from contactcenter.core.config import Settings
+from contactcenter.core.cursors import decode_time_id_cursor, time_id_cursor
 from contactcenter.core.errors import AppError, ErrorCode
 from contactcenter.models import User
 from contactcenter.realtime.events import ConversationCreated, MessageCreated
@@ -112,7 +113,7 @@ async def list_conversations(
     cursor: str | None,
     limit: int,
 ) -> Page[ConversationOut]:
-    after = cursors.decode_conversation_cursor(cursor) if cursor else None
+    after = decode_time_id_cursor(cursor) if cursor else None
     rows = await repository.list_conversations(
         session,
         principal,
@@ -122,7 +123,7 @@ async def list_conversations(
     )
     items = [ConversationOut.model_validate(row) for row in rows[:limit]]
     next_cursor = (
-        cursors.conversation_cursor(rows[limit - 1].last_message_at, rows[limit - 1].id)
+        time_id_cursor(rows[limit - 1].last_message_at, rows[limit - 1].id)
         if len(rows) > limit
         else None
     )

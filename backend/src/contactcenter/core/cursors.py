@@ -5,7 +5,9 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+from datetime import datetime
 from typing import Any
+from uuid import UUID
 
 from contactcenter.core.errors import AppError, ErrorCode
 
@@ -24,3 +26,16 @@ def decode(cursor: str) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise AppError(ErrorCode.invalid_cursor, "the cursor is not one this API returned")
     return data
+
+
+def time_id_cursor(at: datetime, row_id: UUID) -> str:
+    """The cursor of a page ordered by (timestamp, id) descending."""
+    return encode({"t": at.isoformat(), "id": str(row_id)})
+
+
+def decode_time_id_cursor(cursor: str) -> tuple[datetime, UUID]:
+    data = decode(cursor)
+    try:
+        return datetime.fromisoformat(data["t"]), UUID(data["id"])
+    except (KeyError, TypeError, ValueError) as exc:
+        raise AppError(ErrorCode.invalid_cursor, "the cursor is not one this API returned") from exc

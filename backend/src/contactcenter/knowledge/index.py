@@ -21,6 +21,7 @@ from uuid import UUID
 
 import structlog
 from sqlalchemy import func, select, text, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from contactcenter.core.config import EmbeddingSettings, Settings
 from contactcenter.core.database import Database
@@ -131,6 +132,12 @@ def collection_name(prefix: str, model_id: str) -> str:
     return f"{prefix}-{slug}-{stamp}-{uuid.uuid4().hex[:4]}"
 
 
+async def active_collection(session: AsyncSession) -> KnowledgeCollection | None:
+    return await session.scalar(
+        select(KnowledgeCollection).where(KnowledgeCollection.status == "active")
+    )
+
+
 @dataclass(frozen=True)
 class LiveCollection:
     spec: CollectionSpec
@@ -222,9 +229,7 @@ class KnowledgeIndex:
             await session.execute(
                 text("SELECT pg_advisory_xact_lock(:k)"), {"k": COLLECTION_LOCK_KEY}
             )
-            row = await session.scalar(
-                select(KnowledgeCollection).where(KnowledgeCollection.status == "active")
-            )
+            row = await active_collection(session)
             if row is None:
                 info = embedder.info
                 spec = CollectionSpec(
@@ -280,9 +285,7 @@ class KnowledgeIndex:
             return await self.start()
         if fresh or time.monotonic() - self._live_read_at > POINTER_TTL_S:
             async with self.db.transaction() as session:
-                row = await session.scalar(
-                    select(KnowledgeCollection).where(KnowledgeCollection.status == "active")
-                )
+                row = await active_collection(session)
             if row is not None and row.name != self._live.spec.name:
                 spec = CollectionSpec(name=row.name, dim=row.dim, model_id=row.model_id)
                 self._set_live(await self._live_of(spec, row.provider, row.model_name))

@@ -10,7 +10,6 @@ import re
 import time
 import unicodedata
 from dataclasses import dataclass
-from datetime import datetime
 from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -18,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from contactcenter.audit import service as audit
 from contactcenter.auth.principal import Principal
 from contactcenter.core.config import Settings
-from contactcenter.core.cursors import decode, encode
+from contactcenter.core.cursors import decode_time_id_cursor, time_id_cursor
 from contactcenter.core.errors import AppError, ErrorCode
 from contactcenter.knowledge import repository
 from contactcenter.knowledge.index import KnowledgeIndex
@@ -206,18 +205,6 @@ async def upload(
     return results
 
 
-def _document_cursor(document: KnowledgeDocument) -> str:
-    return encode({"t": document.created_at.isoformat(), "id": str(document.id)})
-
-
-def _decode_document_cursor(cursor: str) -> tuple[datetime, UUID]:
-    data = decode(cursor)
-    try:
-        return datetime.fromisoformat(data["t"]), UUID(data["id"])
-    except (KeyError, TypeError, ValueError) as exc:
-        raise AppError(ErrorCode.invalid_cursor, "the cursor is not one this API returned") from exc
-
-
 async def list_documents(
     session: AsyncSession,
     principal: Principal,
@@ -226,7 +213,7 @@ async def list_documents(
     cursor: str | None,
     limit: int,
 ) -> DocumentPage:
-    after = _decode_document_cursor(cursor) if cursor else None
+    after = decode_time_id_cursor(cursor) if cursor else None
     rows = await repository.list_documents(
         session,
         principal.tenant_id,
@@ -235,7 +222,8 @@ async def list_documents(
         limit=limit + 1,
     )
     items = [DocumentOut.model_validate(r) for r in rows[:limit]]
-    next_cursor = _document_cursor(rows[limit - 1]) if len(rows) > limit else None
+    last = rows[limit - 1] if len(rows) > limit else None
+    next_cursor = time_id_cursor(last.created_at, last.id) if last is not None else None
     return DocumentPage(items=items, next_cursor=next_cursor)
 
 
