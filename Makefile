@@ -36,7 +36,10 @@ bench: install ## latency and throughput figures (see specs/.../plan.md)
 	cd $(BACKEND) && .venv/bin/python -m bench.knowledge
 
 EVAL_DIR ?= ../shared/eval
-eval: install ## quality on the labelled sets in ../shared/eval (retrieval: hit@k, MRR, nDCG, latency)
+eval: install ## quality on the labelled sets in ../shared/eval (triage, safety, injection, retrieval)
+	$(VENV)/bin/contactcenter eval classify --data $(EVAL_DIR)/classification_dev.jsonl
+	$(VENV)/bin/contactcenter eval safety --data $(EVAL_DIR)/safety_binary_dev.jsonl
+	$(VENV)/bin/contactcenter eval injection --data $(EVAL_DIR)/injection_dev.jsonl
 	$(VENV)/bin/contactcenter eval retrieval --corpus $(EVAL_DIR)/retrieval_dev/corpus.jsonl --queries $(EVAL_DIR)/retrieval_dev/queries.jsonl
 
 contract: install ## write shared/openapi.json and shared/realtime-events.schema.json

@@ -148,7 +148,9 @@ def test_eval_command_rejects_bad_files(tmp_path, corpus_text, queries_text, mes
     corpus.write_text(corpus_text if corpus_text is not None else json.dumps(CORPUS[0]) + "\n")
     queries.write_text(queries_text if queries_text is not None else json.dumps(QUERIES[0]) + "\n")
     result = CliRunner().invoke(
-        app, ["eval", "retrieval", "--corpus", str(corpus), "--queries", str(queries), "--json"]
+        app,
+        ["eval", "retrieval", "--corpus", str(corpus), "--queries", str(queries), "--json"],
+        env={"COLUMNS": "1000"},  # the error box must not wrap the file name
     )
     assert result.exit_code == 2
     assert message in result.output

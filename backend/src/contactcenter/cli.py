@@ -6,6 +6,7 @@ import asyncio
 import getpass
 import os
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -281,22 +282,21 @@ def eval_retrieval(
     """
     import json
 
-    from contactcenter.embeddings import build_embedder
+    from contactcenter.core.jsonl import DataFileError
+    from contactcenter.embeddings import build_embedder, embedding_settings
     from contactcenter.knowledge.evaluation import (
-        EvalDataError,
         format_report,
         load_corpus,
         load_queries,
         run_retrieval_eval,
     )
-    from contactcenter.knowledge.index import embedding_settings
     from contactcenter.vectorstore.edge import EdgeVectorStore
 
     settings = get_settings()
     try:
         docs = load_corpus(corpus)
         questions = load_queries(queries)
-    except EvalDataError as exc:
+    except DataFileError as exc:
         raise typer.BadParameter(str(exc)) from exc
 
     def progress(stage: str, done: int, total: int) -> None:
@@ -315,6 +315,97 @@ def eval_retrieval(
         typer.echo(json.dumps(report.as_json()))
     else:
         typer.echo(format_report(report))
+
+
+def _labelled(path: Path, labels: frozenset[str]) -> list[tuple[str, str]]:
+    from contactcenter.core.jsonl import DataFileError, read_labelled
+
+    try:
+        return read_labelled(path, labels)
+    except DataFileError as exc:
+        raise typer.BadParameter(str(exc)) from exc
+
+
+def _print_metrics(metrics: Mapping[str, Any], as_json: bool) -> None:
+    import json
+
+    if as_json:
+        typer.echo(json.dumps(metrics))
+        return
+    for key, value in metrics.items():
+        if isinstance(value, float):
+            typer.echo(f"{key:>22}  {value:.4f}")
+        elif isinstance(value, int):
+            typer.echo(f"{key:>22}  {value}")
+
+
+@eval_app.command("classify")
+def eval_classify(
+    data: Path = typer.Option(..., help="JSON Lines: {text, label} with our three labels."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object of the metrics."),
+) -> None:
+    """Triage accuracy, macro-F1, per-class precision/recall/F1 and the confusion matrix."""
+    from contactcenter.embeddings import offline_embedder
+    from contactcenter.triage import Category, TriageClassifier
+    from contactcenter.triage.evaluation import classification_report
+
+    rows = _labelled(data, frozenset(c.value for c in Category))
+    classifier = TriageClassifier.load(offline_embedder(get_settings()))
+    predicted = [r.category.value for r in classifier.classify_many([t for t, _ in rows])]
+    report = classification_report([label for _, label in rows], predicted)
+    if as_json:
+        _print_metrics(dict(report), True)
+        return
+    _print_metrics({"accuracy": report["accuracy"], "macro_f1": report["macro_f1"]}, False)
+    typer.echo(f"\n{'':20}{'precision':>10}{'recall':>10}{'f1':>10}{'support':>9}")
+    for label, m in report["per_class"].items():
+        typer.echo(
+            f"{label:20}{m['precision']:>10.3f}{m['recall']:>10.3f}{m['f1']:>10.3f}"
+            f"{m['support']:>9}"
+        )
+    labels = list(report["confusion"])
+    typer.echo("\nconfusion (rows: true, columns: predicted)")
+    typer.echo(f"{'':20}" + "".join(f"{label[:14]:>16}" for label in labels))
+    for truth in labels:
+        typer.echo(f"{truth:20}" + "".join(f"{report['confusion'][truth][p]:>16}" for p in labels))
+
+
+@eval_app.command("safety")
+def eval_safety(
+    data: Path = typer.Option(..., help="JSON Lines: {text, label} labelled adr / no_adr."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object of the metrics."),
+) -> None:
+    """How well messages that report a reaction are routed to safety_compliance."""
+    from contactcenter.embeddings import offline_embedder
+    from contactcenter.triage import Category, TriageClassifier
+    from contactcenter.triage.evaluation import safety_report
+
+    rows = _labelled(data, frozenset({"adr", "no_adr"}))
+    classifier = TriageClassifier.load(offline_embedder(get_settings()))
+    results = classifier.classify_many([t for t, _ in rows])
+    report = safety_report(
+        [label == "adr" for _, label in rows],
+        [r.category is Category.safety_compliance for r in results],
+    )
+    _print_metrics(dict(report), as_json)
+
+
+@eval_app.command("injection")
+def eval_injection(
+    data: Path = typer.Option(..., help="JSON Lines: {text, label} labelled injection / benign."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object of the metrics."),
+) -> None:
+    """Prompt-injection detection rate and false-positive rate."""
+    from contactcenter.embeddings import offline_embedder
+    from contactcenter.guardrails import InjectionDetector
+    from contactcenter.guardrails.evaluation import injection_report
+
+    rows = _labelled(data, frozenset({"injection", "benign"}))
+    detector = InjectionDetector.load(offline_embedder(get_settings()))
+    predicted = [
+        "injection" if detector.detect(text).is_injection else "benign" for text, _ in rows
+    ]
+    _print_metrics(injection_report([label for _, label in rows], predicted), as_json)
 
 
 @app.command("export-contract")

@@ -31,6 +31,8 @@ from contactcenter.knowledge.tasks import IngestionWorker
 from contactcenter.realtime.endpoints import router as realtime_router
 from contactcenter.realtime.hub import RealtimeHub
 from contactcenter.startup import banner, seed_demo
+from contactcenter.triage.endpoints import router as triage_router
+from contactcenter.triage.service import Triage
 from contactcenter.vectorstore import build_vector_store
 from contactcenter.vectorstore.base import VectorStore
 
@@ -96,6 +98,7 @@ def create_app(settings: Settings | None = None, *, print_banner: bool = False) 
             store = build_vector_store(settings)
             index = KnowledgeIndex(settings, db, store)
             app.state.knowledge = index
+            app.state.triage = Triage(settings)
             app.state.demo = await seed_demo(settings, db)
             if settings.knowledge.worker:
                 # loads the embedding model, makes a collection live, then indexes the queue
@@ -150,6 +153,7 @@ def create_app(settings: Settings | None = None, *, print_banner: bool = False) 
     app.include_router(auth_router)
     app.include_router(conversations_router)
     app.include_router(knowledge_router)
+    app.include_router(triage_router)
     app.include_router(realtime_router)
 
     @app.get("/health", tags=["ops"], summary="Liveness: the process answers")

@@ -18,7 +18,7 @@ import threading
 from collections.abc import Hashable
 from pathlib import Path
 
-from contactcenter.core.config import EmbeddingProvider, EmbeddingSettings
+from contactcenter.core.config import EmbeddingProvider, EmbeddingSettings, Settings
 from contactcenter.embeddings._common import EmbeddingFailed
 from contactcenter.embeddings.base import (
     Embedder,
@@ -37,6 +37,8 @@ __all__ = [
     "Vector",
     "build_embedder",
     "clear_embedder_cache",
+    "embedding_settings",
+    "offline_embedder",
 ]
 
 DEFAULT_MODEL_CACHE = Path(".data") / "models"
@@ -57,6 +59,20 @@ def build_embedder(settings: EmbeddingSettings) -> Embedder:
         if embedder is None:
             embedder = _built[key] = _build(provider, settings)
     return embedder
+
+
+def embedding_settings(settings: Settings) -> EmbeddingSettings:
+    """The embedding settings, with derived model files kept under DATA_DIR unless told."""
+    if settings.embedding.cache_dir is not None:
+        return settings.embedding
+    return settings.embedding.model_copy(update={"cache_dir": settings.data_dir / "models"})
+
+
+def offline_embedder(settings: Settings) -> Embedder:
+    """The offline MiniLM, whatever EMBEDDING_PROVIDER says: the triage and injection models
+    are trained on its vectors."""
+    cfg = embedding_settings(settings).model_copy(update={"provider": EmbeddingProvider.offline})
+    return build_embedder(cfg)
 
 
 def clear_embedder_cache() -> None:

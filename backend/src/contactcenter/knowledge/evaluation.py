@@ -9,18 +9,18 @@ corpus goes through the same chunker, embedder, store and hybrid search as an up
 
 from __future__ import annotations
 
-import json
 import math
 import statistics
 import tempfile
 import time
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from contactcenter.core.config import Settings
+from contactcenter.core.jsonl import DataFileError, read_jsonl
 from contactcenter.embeddings.base import Embedder
 from contactcenter.knowledge.chunking import chunk_document
 from contactcenter.knowledge.index import build_points, collection_name, search_sync
@@ -29,10 +29,6 @@ from contactcenter.vectorstore.base import CollectionSpec, FusionParams, VectorS
 
 CUTOFFS = (1, 5, 10)
 EMBED_BATCH = 256
-
-
-class EvalDataError(ValueError):
-    """A corpus or query file that does not have the expected shape (message says where)."""
 
 
 @dataclass(frozen=True)
@@ -75,43 +71,25 @@ class Report:
         return out
 
 
-def _lines(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
-    try:
-        handle = path.open(encoding="utf-8")
-    except OSError as exc:
-        raise EvalDataError(f"{path}: {exc.strerror}") from exc
-    with handle:
-        for number, line in enumerate(handle, 1):
-            if not line.strip():
-                continue
-            try:
-                item = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise EvalDataError(f"{path}:{number}: not valid JSON ({exc.msg})") from exc
-            if not isinstance(item, dict):
-                raise EvalDataError(f"{path}:{number}: expected a JSON object")
-            yield number, item
-
-
 def _text(item: dict[str, Any], key: str, where: str, *, required: bool = True) -> str:
     value = item.get(key)
     if value is None and not required:
         return ""
     if not isinstance(value, str) or (required and not value.strip()):
-        raise EvalDataError(f"{where}: '{key}' must be a non-empty string")
+        raise DataFileError(f"{where}: '{key}' must be a non-empty string")
     return value
 
 
 def load_corpus(path: Path) -> list[CorpusDoc]:
     docs: list[CorpusDoc] = []
     seen: set[str] = set()
-    for number, item in _lines(path):
+    for number, item in read_jsonl(path):
         where = f"{path}:{number}"
         doc_id = str(item.get("id", "")).strip()
         if not doc_id:
-            raise EvalDataError(f"{where}: 'id' is missing")
+            raise DataFileError(f"{where}: 'id' is missing")
         if doc_id in seen:
-            raise EvalDataError(f"{where}: duplicate id {doc_id!r}")
+            raise DataFileError(f"{where}: duplicate id {doc_id!r}")
         seen.add(doc_id)
         docs.append(
             CorpusDoc(
@@ -123,13 +101,13 @@ def load_corpus(path: Path) -> list[CorpusDoc]:
             )
         )
     if not docs:
-        raise EvalDataError(f"{path}: the corpus is empty")
+        raise DataFileError(f"{path}: the corpus is empty")
     return docs
 
 
 def load_queries(path: Path) -> list[EvalQuery]:
     queries: list[EvalQuery] = []
-    for number, item in _lines(path):
+    for number, item in read_jsonl(path):
         where = f"{path}:{number}"
         graded = item.get("relevance")
         if isinstance(graded, dict) and graded:
@@ -137,7 +115,7 @@ def load_queries(path: Path) -> list[EvalQuery]:
         else:
             ids = item.get("relevant_ids")
             if not isinstance(ids, list) or not ids:
-                raise EvalDataError(f"{where}: 'relevant_ids' must be a non-empty list")
+                raise DataFileError(f"{where}: 'relevant_ids' must be a non-empty list")
             relevance = {str(i): 1.0 for i in ids}
         queries.append(
             EvalQuery(
@@ -148,7 +126,7 @@ def load_queries(path: Path) -> list[EvalQuery]:
             )
         )
     if not queries:
-        raise EvalDataError(f"{path}: there are no queries")
+        raise DataFileError(f"{path}: there are no queries")
     return queries
 
 

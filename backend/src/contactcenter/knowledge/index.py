@@ -23,9 +23,9 @@ import structlog
 from sqlalchemy import func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from contactcenter.core.config import EmbeddingSettings, Settings
+from contactcenter.core.config import Settings
 from contactcenter.core.database import Database
-from contactcenter.embeddings import build_embedder
+from contactcenter.embeddings import build_embedder, embedding_settings
 from contactcenter.embeddings.base import Embedder, EmbedderUnavailable, Passage
 from contactcenter.knowledge.types import Chunk
 from contactcenter.models import KnowledgeChunk, KnowledgeCollection, KnowledgeDocument
@@ -155,13 +155,6 @@ def default_embedder_factory(settings: Settings, provider: str, model_name: str 
         update={"provider": provider, "model": model_name}
     )
     return build_embedder(cfg)
-
-
-def embedding_settings(settings: Settings) -> EmbeddingSettings:
-    """The embedding settings, with derived model files kept under DATA_DIR unless told."""
-    if settings.embedding.cache_dir is not None:
-        return settings.embedding
-    return settings.embedding.model_copy(update={"cache_dir": settings.data_dir / "models"})
 
 
 class KnowledgeIndex:
