@@ -177,6 +177,7 @@ def ingest(
     from contactcenter.tenants import repository
     from contactcenter.vectorstore import build_vector_store
 
+    _quiet_logs()
     files = _collect(paths)
     if not files:
         raise typer.BadParameter("no supported files found (Markdown, text, HTML, PDF, CSV, JSON)")
@@ -246,7 +247,10 @@ def ingest(
                     failed += 1
                     typer.echo(f"  failed     {r.filename}: {doc.error}")
                 elif doc is not None:
-                    typer.echo(f"  {r.outcome.value:<10} {r.filename}: {doc.chunk_count} chunks")
+                    plural = "" if doc.chunk_count == 1 else "s"
+                    typer.echo(
+                        f"  {r.outcome.value:<10} {r.filename}: {doc.chunk_count} chunk{plural}"
+                    )
                 else:
                     typer.echo(f"  {r.outcome.value:<10} {r.filename}")
             indexed = sum(1 for d in final.values() if d.status == "indexed")
@@ -267,6 +271,18 @@ def ingest(
 
 eval_app = typer.Typer(no_args_is_help=True, help="Measure quality on labelled data.")
 app.add_typer(eval_app, name="eval")
+
+
+def _quiet_logs() -> None:
+    """Commands that draw progress and tables: only warnings and errors in the log, as text."""
+    from contactcenter.core.logging import configure_logging
+
+    configure_logging("WARNING", json_logs=False)
+
+
+@eval_app.callback()
+def _eval_setup() -> None:
+    _quiet_logs()
 
 
 @eval_app.command("retrieval")
