@@ -18,7 +18,7 @@ from contactcenter.core.config import EmbeddingProvider, EmbeddingSettings
 from contactcenter.embeddings import Embedder, EmbedderInfo, Passage, Vector, build_embedder
 from contactcenter.triage import Category, TriageClassifier, TriageModelMismatch
 from contactcenter.triage.evaluation import classification_report, safety_report
-from contactcenter.triage.safety import safety_terms
+from contactcenter.triage.safety import N_REACTION_FEATURES, reaction_features, safety_terms
 
 
 @pytest.fixture(scope="module")
@@ -135,8 +135,67 @@ def test_lexicon_ignores_plain_medication_and_shopping_words() -> None:
     assert safety_terms("she can\u2019t breathe") == ["can't breathe"]
 
 
+# reactions told in the patient's own words (no "side effect", no lexicon phrase) escalate;
+# medication talk that explicitly denies a reaction does not
+REACTION_IN_OWN_WORDS = [
+    "The new tablets made me throw up all night and I keep getting headaches",
+    "Ever since I started the statin my legs ache and I can barely walk",
+]
+NEGATED_REACTION = [
+    "I've had no side effects at all, can you send my next refill?",
+    "No nausea, no dizziness, nothing - can I order another box of sertraline?",
+    "No withdrawal symptoms when I switched brands, just want to confirm the price",
+]
+
+
+@pytest.mark.parametrize("text", REACTION_IN_OWN_WORDS)
+def test_reaction_without_the_words_side_effect_is_safety(
+    triage: TriageClassifier, text: str
+) -> None:
+    result = triage.classify(text)
+    assert not result.safety_terms
+    assert result.category is Category.safety_compliance, result.decision_path
+
+
+@pytest.mark.parametrize("text", NEGATED_REACTION)
+def test_negated_reactions_are_not_safety(triage: TriageClassifier, text: str) -> None:
+    result = triage.classify(text)
+    assert not result.safety_terms
+    assert result.category is not Category.safety_compliance, result.decision_path
+
+
+def test_lexicon_skips_negated_reactions() -> None:
+    assert safety_terms("no withdrawal symptoms this time") == []
+    assert safety_terms("without any bad reaction so far") == []
+    assert safety_terms("terrible withdrawal symptoms since Monday") == ["withdrawal symptoms"]
+    # the negation only reaches within its own clause
+    assert safety_terms("no fever, but brain zaps all day") == ["withdrawal symptoms"]
+
+
+def test_reaction_features_respect_negation() -> None:
+    said = reaction_features("this pill gave me nausea and a headache")
+    denied = reaction_features("I didn't have any nausea or headache")
+    assert said.shape == denied.shape == (N_REACTION_FEATURES,)
+    assert said.min() >= 0.0 and said.max() <= 1.0
+    assert said[:-6].sum() == 2 and denied[:-6].sum() == 0  # symptom groups mentioned
+    assert denied[-5] > 0  # negated mentions are counted apart
+    assert reaction_features("no side effects whatsoever")[-2] == 1.0
+
+
+def test_head_runtime_sum_equals_dense_features(
+    triage: TriageClassifier, embedder: Embedder
+) -> None:
+    head = triage._safety
+    texts = [*REACTION_IN_OWN_WORDS, *NEGATED_REACTION, SERVICE[0]]
+    vectors = embedder.embed_passages([Passage("", t) for t in texts])
+    assert head.tfidf is not None and head.extra_features > N_REACTION_FEATURES
+    dense = head.features(vectors, texts) @ head.weights.astype(np.float64) + head.bias
+    expected = 1.0 / (1.0 + np.exp(-dense))
+    assert head.probabilities(vectors, texts) == pytest.approx(expected, abs=1e-9)
+
+
 def test_classify_many_equals_classify(triage: TriageClassifier) -> None:
-    texts = [*INFORMATIONAL, *SERVICE, *SAFETY.values()]
+    texts = [*INFORMATIONAL, *SERVICE, *SAFETY.values(), *NEGATED_REACTION]
     batched = triage.classify_many(texts)
     assert triage.classify_many([]) == []
     for text, many in zip(texts, batched, strict=True):

@@ -6,6 +6,7 @@ import logging
 import sys
 import uuid
 from contextvars import ContextVar
+from typing import TextIO, cast
 
 import structlog
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -15,6 +16,17 @@ _request_id: ContextVar[str | None] = ContextVar("request_id", default=None)
 
 def current_request_id() -> str | None:
     return _request_id.get()
+
+
+class _CurrentStderr:
+    """Whatever `sys.stderr` is when a line is written (a test runner may swap it out and
+    close the one that was there when logging was configured)."""
+
+    def write(self, text: str) -> int:
+        return sys.stderr.write(text)
+
+    def flush(self) -> None:
+        sys.stderr.flush()
 
 
 def configure_logging(level: str = "INFO", json_logs: bool = True) -> None:
@@ -29,7 +41,7 @@ def configure_logging(level: str = "INFO", json_logs: bool = True) -> None:
     structlog.configure(
         processors=[*processors, structlog.processors.format_exc_info, renderer],
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level.upper())),
-        logger_factory=structlog.PrintLoggerFactory(sys.stderr),
+        logger_factory=structlog.PrintLoggerFactory(cast("TextIO", _CurrentStderr())),
         cache_logger_on_first_use=True,
     )
 

@@ -16,7 +16,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from contactcenter.embeddings import Embedder, Passage
-from contactcenter.triage.safety import SafetyHead, safety_terms
+from contactcenter.triage.safety import SafetyHead, TfIdf, safety_terms
 from contactcenter.triage.schemas import NEXT_STEP, Category, TriageMetadata, TriageResult
 
 WEIGHTS_FILE = "triage.npz"
@@ -80,11 +80,22 @@ class TriageClassifier:
                 "offline MiniLM embedder (build_embedder(EmbeddingSettings(provider='offline'))), "
                 "or retrain with `python -m contactcenter.triage.train`"
             )
+        tfidf = None
+        if "safety_vocab" in arrays:
+            vocab = [str(term) for term in arrays["safety_vocab"]]
+            tfidf = TfIdf({t: j for j, t in enumerate(vocab)}, arrays["safety_idf"].astype(float))
         head = SafetyHead(
             weights=arrays["safety_w"].astype(np.float32),
             bias=float(arrays["safety_b"]),
             threshold=metadata.safety_threshold if safety_threshold is None else safety_threshold,
+            tfidf=tfidf,
+            feature_scale=float(arrays.get("safety_scale", 1.0)),
         )
+        expected = embedder.info.dim + (0 if tfidf is None else head.extra_features)
+        if head.weights.shape != (expected,):
+            raise TriageModelMismatch(
+                f"safety head weights {head.weights.shape} do not fit {expected} features"
+            )
         return cls(embedder, arrays["W"], arrays["b"], metadata.labels, head, metadata)
 
     def classify(self, text: str) -> TriageResult:
@@ -103,7 +114,7 @@ class TriageClassifier:
         logits -= logits.max(axis=1, keepdims=True)
         probs = np.exp(logits)
         probs /= probs.sum(axis=1, keepdims=True)
-        head = self._safety.probabilities(vectors)
+        head = self._safety.probabilities(vectors, texts)
         return [
             self._result(text, row, float(p_safety))
             for text, row, p_safety in zip(texts, probs, head, strict=True)
@@ -120,14 +131,12 @@ class TriageClassifier:
             path.append("safety lexicon: " + ", ".join(f"'{t}'" for t in terms))
         if p_safety >= threshold:
             path.append(f"safety head {p_safety:.2f} >= {threshold:.2f}")
-        if top == Category.safety_compliance:
-            path.append(f"classifier: safety_compliance {top_p:.2f}")
         if path:
+            # the 3-class model's own safety score is not a trigger: it learns the writing
+            # style of the safety examples; the head sees the reaction evidence as well
             category = Category.safety_compliance
             # the strongest signal that fired: a lexicon hit is certain
-            fired = [p_safety if p_safety >= threshold else 0.0]
-            fired.append(top_p if top == Category.safety_compliance else 0.0)
-            confidence = 1.0 if terms else max(fired)
+            confidence = 1.0 if terms else max(p_safety, top_p if top == category else 0.0)
         else:
             # safety is out: the better of the two other classes
             others = [kv for kv in ranked if kv[0] != Category.safety_compliance]

@@ -3,12 +3,17 @@
 The lexicon is written from domain knowledge (pharmacovigilance, crisis and complaint-handling
 vocabulary), not from evaluation sentences. It catches phrases whose presence alone justifies
 a person looking at the message; the head catches everything said in other words (reactions,
-withdrawal, medication errors). Medication vocabulary alone is never in the lexicon."""
+withdrawal, medication errors), helped by negation-aware reaction features and word n-grams.
+Medication vocabulary alone is never in the lexicon."""
 
 from __future__ import annotations
 
+import math
 import re
+from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 
 import numpy as np
 from numpy.typing import NDArray
@@ -69,22 +74,208 @@ _LEXICON: tuple[tuple[str, str], ...] = (
 
 _COMPILED = tuple((label, re.compile(rf"\b(?:{pat})", re.IGNORECASE)) for label, pat in _LEXICON)
 
+# lexicon entries that describe a reaction: "no withdrawal symptoms" / "without any brain zaps"
+# say the opposite, so a negated mention does not count
+_NEGATABLE = frozenset({"adverse reaction", "withdrawal symptoms", "allergic reaction"})
+
+_NEGATION = re.compile(
+    r"\b(?:no|not|never|without|none|zero|nor|neither|free of|lack of|any|"
+    r"(?:did|do|does|have|has|had|is|was|are|were|ca|could|wo|would)n'?t|cannot)\b",
+    re.IGNORECASE,
+)
+_CLAUSE_BREAK = re.compile(r"[.;:,!?]|\bbut\b|\bexcept\b|\bother than\b|\bapart from\b", re.I)
+
+
+def _negated(text: str, start: int) -> bool:
+    """A negation cue among the few words before position start, in the same clause."""
+    prefix = _CLAUSE_BREAK.split(text[max(0, start - 40) : start])[-1]
+    return bool(_NEGATION.search(prefix))
+
+
+def _normalise(text: str) -> str:
+    return text.replace("\u2019", "'").replace("\u2018", "'")
+
 
 def safety_terms(text: str) -> list[str]:
     """The lexicon entries found in the text (labels, in lexicon order, each once)."""
-    normalised = text.replace("\u2019", "'")
-    return [label for label, pattern in _COMPILED if pattern.search(normalised)]
+    normalised = _normalise(text)
+    found = []
+    for label, pattern in _COMPILED:
+        matches = list(pattern.finditer(normalised))
+        if label in _NEGATABLE:
+            matches = [m for m in matches if not _negated(normalised, m.start())]
+        if matches:
+            found.append(label)
+    return found
+
+
+# Reaction evidence for the safety head, written from pharmacovigilance vocabulary (common
+# adverse-drug-reaction terms, not evaluation sentences): one feature per symptom group that is
+# mentioned without a negation in front of it, plus counts of negated mentions, causal /
+# experiential cues ("gave me", "since starting", "I've had") and "no side effects"-type phrases.
+_SYMPTOMS: tuple[str, ...] = (
+    r"nause\w*|queas\w*|vomit\w*|throw(?:ing|s)? up|threw up|puk\w*",
+    r"dizz\w*|light[- ]?headed\w*|vertigo|faint\w*|woozy",
+    r"headaches?|migraines?",
+    r"insomnia|(?:can'?t|couldn'?t|cannot|could not|unable to|trouble|hard to|difficulty) "
+    r"(?:fall(?:ing)? )?(?:sleep\w*|stay(?:ing)? asleep)|sleepless\w*"
+    r"|(?:vivid|weird|strange|bad) dreams|nightmares?",
+    r"drows\w*|sleepy|sleepiness|sedat\w*|groggy|grogginess|zombie|drugged",
+    r"fatigu\w*|exhaust\w*|tired\w*|letharg\w*|no energy|low energy|lack of energy"
+    r"|lost (?:my )?energy|sluggish",
+    r"weight gain|gain(?:ed|ing)? (?:\d+|a lot of|some|so much|weight|lbs?|pounds)"
+    r"|put on (?:\d+|weight)|weight loss|lost (?:\d+ )?(?:lbs|pounds|weight)",
+    r"sweat\w*|hot flash\w*|night sweats|flush\w*|chills",
+    r"tremors?|trembl\w*|shak(?:y|ing|es|iness)|twitch\w*|jitter\w*|restless\w*|akathisia"
+    r"|clench\w*|grind\w*",
+    r"palpitat\w*|heart rac\w*|racing heart|heart (?:was |is )?pound\w*|tachycard\w*"
+    r"|blood pressure|heart rate",
+    r"rash\w*|hives|itch\w*|swell\w*|swollen|bruis\w*|bleed\w*|hair (?:loss|fall\w*)|acne",
+    r"dry mouth|cotton ?mouth|thirst\w*|blurr\w*|vision",
+    r"libido|sex drive|sexual\w*|orgasm\w*|anorgasm\w*|erecti\w*|impoten\w*|ejaculat\w*"
+    r"|arous\w*",
+    r"diarrh\w*|constipat\w*|stomach\w*|cramp\w*|bloat\w*|indigestion|heartburn|gas\b|appetite",
+    r"withdraw\w*|brain zaps?|zaps?|electric shocks?|discontinu\w*",
+    r"suicid\w*|self[- ]harm|(?:want(?:ed)?|wanting) to die",
+    r"numb\w*|emotionless|flat|blunted|apath\w*|don'?t care|didn'?t care",
+    r"anxi\w*|panic\w*|agitat\w*|irritab\w*|angry|anger|rage|aggress\w*|mood swings?"
+    r"|paranoi\w*|hallucinat\w*|manic|mania",
+    r"memory|concentrat\w*|focus\w*|confus\w*|foggy|fog|spac(?:ey|y|ed)",
+    r"pains?|aches?|aching|achy|sore\w*|hurt\w*|stiff\w*|muscle\w*|joint\w*",
+    r"yawn\w*|ringing|tinnitus|urinat\w*|pee\w*",
+    r"sick|ill\b|awful|horribl\w*|terribl\w*",
+    r"side[- ]?effects?|\bses?\b|adverse|reactions?|symptoms?",
+)
+_SYMPTOM_RES = tuple(re.compile(rf"\b(?:{p})", re.IGNORECASE) for p in _SYMPTOMS)
+_CAUSAL = re.compile(
+    r"\b(?:gave me|gives me|giving me|made me|makes me|making me|caus\w*"
+    r"|since (?:starting|taking|i started|i began|being on)"
+    r"|(?:i|i've|i'd|i'm) (?:get|got|gotten|have|had|has|having|experienc\w*|suffer\w*"
+    r"|develop\w*|notic\w*|feel|felt|feeling|am|was|been|become|became)"
+    r"|side[- ]?effects?|effects?|result\w*|led to|lead to|leads to|from (?:it|this|the)"
+    r"|on (?:it|this)|started|began|when i (?:stopped|started|missed|came off|went off)"
+    r"|after (?:taking|starting|stopping)|worse|increas\w*|decreas\w*|loss of|lost|extreme\w*"
+    r"|severe\w*|terribl\w*|horribl\w*|bad|very|so)\b",
+    re.IGNORECASE,
+)
+_NO_SIDE_EFFECTS = re.compile(
+    r"\b(?:no|without|zero|none|never had any|didn'?t (?:have|get|notice|experience)"
+    r"|haven'?t (?:had|noticed|experienced))(?:\s+\w+){0,3}\s+(?:side[- ]?effects?|ses?)\b",
+    re.IGNORECASE,
+)
+N_REACTION_FEATURES = len(_SYMPTOMS) + 6
+
+
+def reaction_features(text: str) -> NDArray[np.float64]:
+    """The reaction-evidence vector (N_REACTION_FEATURES values in [0, 1])."""
+    t = _normalise(text)
+    groups = np.zeros(len(_SYMPTOMS))
+    positive = negated = 0
+    for i, pattern in enumerate(_SYMPTOM_RES):
+        for m in pattern.finditer(t):
+            if _negated(t, m.start()):
+                negated += 1
+            else:
+                groups[i] = 1.0
+                positive += 1
+    causal = len(_CAUSAL.findall(t))
+    extra = [
+        min(positive, 4) / 4,
+        min(negated, 3) / 3,
+        float(positive > 0),
+        min(causal, 4) / 4,
+        1.0 if _NO_SIDE_EFFECTS.search(t) else 0.0,
+        float(positive > 0) * min(causal, 2) / 2,
+    ]
+    return np.concatenate([groups, np.array(extra)])
+
+
+_TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+
+
+def tokens(text: str) -> list[str]:
+    """Lower-cased words and word bigrams (the TF-IDF features)."""
+    words = _TOKEN.findall(_normalise(text).lower())
+    return words + [f"{a} {b}" for a, b in pairwise(words)]
+
+
+@dataclass(frozen=True, slots=True)
+class TfIdf:
+    """Sublinear TF-IDF over word 1-2-grams, L2-normalised (numpy only)."""
+
+    vocabulary: dict[str, int]
+    idf: NDArray[np.float64]
+
+    def sparse(self, text: str) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
+        """The non-zero (column, value) pairs of one text's row."""
+        pairs = [
+            (j, 1.0 + math.log(count))
+            for term, count in Counter(tokens(text)).items()
+            if (j := self.vocabulary.get(term)) is not None
+        ]
+        if not pairs:
+            return np.zeros(0, np.int64), np.zeros(0)
+        cols = np.array([j for j, _ in pairs], np.int64)
+        values = np.array([v for _, v in pairs]) * self.idf[cols]
+        return cols, values / np.linalg.norm(values)
+
+    def transform(self, texts: Sequence[str]) -> NDArray[np.float64]:
+        out = np.zeros((len(texts), len(self.vocabulary)))
+        for row, text in enumerate(texts):
+            cols, values = self.sparse(text)
+            out[row, cols] = values
+        return out
+
+    @classmethod
+    def fit(cls, texts: Sequence[str], min_df: int = 2, max_features: int = 5000) -> TfIdf:
+        df: Counter[str] = Counter()
+        for text in texts:
+            df.update(set(tokens(text)))
+        kept = sorted(
+            ((c, term) for term, c in df.items() if c >= min_df), key=lambda ct: (-ct[0], ct[1])
+        )[:max_features]
+        n = len(texts)
+        idf = np.array([np.log((1 + n) / (1 + c)) + 1.0 for c, _ in kept])
+        return cls({term: j for j, (_, term) in enumerate(kept)}, idf)
 
 
 @dataclass(frozen=True, slots=True)
 class SafetyHead:
-    """Binary logistic regression on the message embedding: p(safety) = sigmoid(x.w + b)."""
+    """Binary logistic regression p(safety) = sigmoid(f.w + b) on the features
+    f = [message embedding, reaction_features * feature_scale, TF-IDF] (the last two are
+    absent for weights sized to the embedding alone)."""
 
-    weights: NDArray[np.float32]  # (dim,)
+    weights: NDArray[np.float32]  # (dim [+ N_REACTION_FEATURES + vocabulary],)
     bias: float
     threshold: float
+    tfidf: TfIdf | None = None
+    feature_scale: float = 1.0
 
-    def probabilities(self, embeddings: NDArray[np.float32]) -> NDArray[np.float64]:
-        """p(safety) per row of an (n, dim) matrix."""
-        logits = embeddings.astype(np.float64) @ self.weights.astype(np.float64) + self.bias
+    @property
+    def extra_features(self) -> int:
+        """How many features follow the embedding."""
+        return 0 if self.tfidf is None else N_REACTION_FEATURES + len(self.tfidf.vocabulary)
+
+    def features(
+        self, embeddings: NDArray[np.float32], texts: Sequence[str]
+    ) -> NDArray[np.float64]:
+        parts = [embeddings.astype(np.float64)]
+        if self.tfidf is not None:
+            parts.append(np.array([reaction_features(t) for t in texts]) * self.feature_scale)
+            parts.append(self.tfidf.transform(texts))
+        return np.hstack(parts)
+
+    def probabilities(
+        self, embeddings: NDArray[np.float32], texts: Sequence[str]
+    ) -> NDArray[np.float64]:
+        """p(safety) per row of an (n, dim) matrix and its n texts."""
+        w = self.weights.astype(np.float64)
+        dim = embeddings.shape[1]
+        logits = embeddings.astype(np.float64) @ w[:dim] + self.bias
+        if self.tfidf is not None:  # the same sum as features() @ w, without the dense rows
+            w_reaction, w_terms = w[dim : dim + N_REACTION_FEATURES], w[dim + N_REACTION_FEATURES :]
+            for row, text in enumerate(texts):
+                cols, values = self.tfidf.sparse(text)
+                logits[row] += self.feature_scale * float(reaction_features(text) @ w_reaction)
+                logits[row] += float(values @ w_terms[cols])
         return 1.0 / (1.0 + np.exp(-logits))

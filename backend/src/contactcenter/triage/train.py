@@ -27,7 +27,7 @@ from contactcenter.core.config import EmbeddingProvider, EmbeddingSettings
 from contactcenter.embeddings import Embedder, Passage, build_embedder
 from contactcenter.triage.classifier import METADATA_FILE, WEIGHTS_FILE
 from contactcenter.triage.evaluation import classification_report, safety_report
-from contactcenter.triage.safety import safety_terms
+from contactcenter.triage.safety import SafetyHead, TfIdf, safety_terms
 from contactcenter.triage.schemas import Category, TriageMetadata, TriageMetrics
 
 LABELS = [Category.informational, Category.service_action, Category.safety_compliance]
@@ -83,26 +83,42 @@ def embed(embedder: Embedder, texts: list[str]) -> Matrix:
 @dataclass(slots=True)
 class Model:
     cls: Any  # LogisticRegression (3 classes)
-    head: Any  # LogisticRegression (safety vs rest)
+    head: Any  # LogisticRegression (safety vs rest) on the SafetyHead features
+    features: SafetyHead  # turns (embedding, text) into the head's features
 
-    def predict(self, x: Matrix) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    def predict(
+        self, x: Matrix, texts: list[str]
+    ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
         probs = self.cls.predict_proba(x)
-        return probs, self.head.predict_proba(x)[:, 1]
+        return probs, self.head.predict_proba(self.features.features(x, texts))[:, 1]
 
 
-def fit(x: Matrix, labels: NDArray[np.int64], c_cls: float, c_head: float) -> Model:
+def fit(
+    x: Matrix,
+    texts: list[str],
+    labels: NDArray[np.int64],
+    c_cls: float,
+    c_head: float,
+    scale: float,
+) -> Model:
+    """The 3-class model on the embedding; the safety head on [embedding, reaction features,
+    TF-IDF word 1-2-grams] (vocabulary fitted on these training rows only)."""
     cls = LogisticRegression(C=c_cls, max_iter=5000)
     cls.fit(x, labels)
+    features = SafetyHead(
+        np.zeros(0, np.float32), 0.0, 0.5, tfidf=TfIdf.fit(texts), feature_scale=scale
+    )
     head = LogisticRegression(C=c_head, max_iter=5000, class_weight="balanced")
-    head.fit(x, (labels == SAFETY).astype(np.int64))
-    return Model(cls, head)
+    head.fit(features.features(x, texts), (labels == SAFETY).astype(np.int64))
+    return Model(cls, head, features)
 
 
 def decide(
     probs: NDArray[np.float64], head: NDArray[np.float64], lexicon: NDArray[np.bool_], t: float
 ) -> tuple[NDArray[np.int64], NDArray[np.bool_]]:
-    """The runtime rule, vectorised: (final class index, is-safety)."""
-    is_safety = lexicon | (head >= t) | (probs.argmax(axis=1) == SAFETY)
+    """The runtime rule, vectorised: (final class index, is-safety). Safety is the lexicon or
+    the head; the 3-class argmax alone is not (it fires on patient-review style)."""
+    is_safety = lexicon | (head >= t)
     other = np.where(probs[:, 0] >= probs[:, 1], 0, 1)
     return np.where(is_safety, SAFETY, other), is_safety
 
@@ -140,7 +156,7 @@ def operating_points(
 ) -> list[dict[str, float]]:
     """The recall / false-positive trade-off at other thresholds, for whoever picks another."""
     points = []
-    for t in (0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9):
+    for t in (0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9):
         _, flagged = decide(probs, head, lexicon, t)
         _, oos_flagged = decide(*oos[:2], oos[2], t)
         binary = group == "safety_binary"
@@ -157,7 +173,7 @@ def operating_points(
 
 
 def cross_validate(
-    x: Matrix, rows: Rows, c_cls: float, c_head: float
+    x: Matrix, rows: Rows, c_cls: float, c_head: float, scale: float
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """Out-of-fold 3-class probabilities and head probabilities for every DEV row (our own
     examples are always in training and get no out-of-fold scores)."""
@@ -171,8 +187,9 @@ def cross_validate(
     always = np.flatnonzero(group == "examples")
     for train_idx, test_idx in folds.split(dev, strata):
         train = np.concatenate([always, dev[train_idx]])
-        model = fit(x[train], labels[train], c_cls, c_head)
-        p, h = model.predict(x[dev[test_idx]])
+        texts = [rows.texts[i] for i in train]
+        model = fit(x[train], texts, labels[train], c_cls, c_head, scale)
+        p, h = model.predict(x[dev[test_idx]], [rows.texts[i] for i in dev[test_idx]])
         probs[dev[test_idx]], head[dev[test_idx]] = p, h
     return probs, head
 
@@ -184,6 +201,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--model-cache", type=Path, default=Path(".data") / "models")
     parser.add_argument("--c-cls", type=float, default=4.0)
     parser.add_argument("--c-head", type=float, default=4.0)
+    parser.add_argument("--feature-scale", type=float, default=2.0, help="reaction features")
     args = parser.parse_args(argv)
 
     embedder = build_embedder(
@@ -195,7 +213,7 @@ def main(argv: list[str] | None = None) -> None:
     truth = np.array(rows.safety)
     lexicon = np.array([bool(safety_terms(t)) for t in rows.texts])
 
-    probs, head = cross_validate(x, rows, args.c_cls, args.c_head)
+    probs, head = cross_validate(x, rows, args.c_cls, args.c_head, args.feature_scale)
     t = choose_threshold(probs, head, lexicon, truth, group)
     final, flagged = decide(probs, head, lexicon, t)
 
@@ -207,8 +225,8 @@ def main(argv: list[str] | None = None) -> None:
     bin_mask = group == "safety_binary"
     binary = safety_report(list(truth[bin_mask]), list(flagged[bin_mask]))
 
-    model = fit(x, labels, args.c_cls, args.c_head)
-    p_oos, h_oos = model.predict(x_oos)
+    model = fit(x, rows.texts, labels, args.c_cls, args.c_head, args.feature_scale)
+    p_oos, h_oos = model.predict(x_oos, oos)
     lex_oos = np.array([bool(safety_terms(t)) for t in oos])
     _, oos_flagged = decide(p_oos, h_oos, lex_oos, t)
 
@@ -249,13 +267,19 @@ def main(argv: list[str] | None = None) -> None:
         for g in ("examples", "classification", "safety_binary")
         for lab in range(len(LABELS))
     }
+    tfidf = model.features.tfidf
+    assert tfidf is not None
+    vocab = sorted(tfidf.vocabulary, key=tfidf.vocabulary.__getitem__)
     args.out.mkdir(parents=True, exist_ok=True)
-    np.savez(
+    np.savez_compressed(
         args.out / WEIGHTS_FILE,
         W=model.cls.coef_.T.astype(np.float32),
         b=model.cls.intercept_.astype(np.float32),
         safety_w=model.head.coef_[0].astype(np.float32),
         safety_b=np.float32(model.head.intercept_[0]),
+        safety_vocab=np.array(vocab, dtype=str),
+        safety_idf=tfidf.idf.astype(np.float32),
+        safety_scale=np.float32(args.feature_scale),
     )
     assert list(model.cls.classes_) == list(range(len(LABELS)))
     metadata = TriageMetadata(
@@ -267,8 +291,9 @@ def main(argv: list[str] | None = None) -> None:
         cv_metrics=metrics,
         operating_points=points,
         notes=(
-            f"LogisticRegression C={args.c_cls} (3-class), C={args.c_head} balanced (safety head);"
-            " safety_binary no_adr rows trained as informational"
+            f"LogisticRegression C={args.c_cls} (3-class, embedding), C={args.c_head} balanced"
+            f" (safety head: embedding + reaction features x{args.feature_scale} + TF-IDF"
+            f" 1-2-grams, {len(vocab)} terms); safety_binary no_adr rows trained as informational"
         ),
     )
     (args.out / METADATA_FILE).write_text(metadata.model_dump_json(indent=2) + "\n")
