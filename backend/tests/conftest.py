@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import os
 import secrets
+import shutil
+import tempfile
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -30,16 +32,23 @@ TEST_JWT_SECRET = "test-secret-" + "x" * 40
 
 
 @pytest.fixture(scope="session")
-def pg_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def pg_url() -> Iterator[str]:
     external = os.environ.get("TEST_DATABASE_URL")
     if external:
         yield external
         return
     from contactcenter.core.embedded_pg import start_embedded_postgres
 
-    server, uri = start_embedded_postgres(tmp_path_factory.mktemp("pg"))
-    yield uri
-    server.cleanup()
+    # not under pytest's own temporary root: every pytest session that starts on the machine
+    # resets that root to mode 0700, which locks out the `pgserver` user PostgreSQL runs as
+    # (when tests run as root) and crashes the server mid-run
+    folder = Path(tempfile.mkdtemp(prefix="contactcenter-test-pg-"))
+    server, uri = start_embedded_postgres(folder)
+    try:
+        yield uri
+    finally:
+        server.cleanup()
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def make_settings(pg_url: str, data_dir: Path, **overrides: object) -> Settings:
