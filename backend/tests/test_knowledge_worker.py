@@ -58,3 +58,37 @@ async def test_a_failing_vector_store_is_retried_not_lost(app, build, client, mo
     assert done["status"] == "indexed"
     assert done["attempts"] == 2
     assert done["error"] is None
+
+
+async def test_a_document_that_keeps_crashing_is_failed_and_the_queue_moves_on(
+    app, db, build, client
+):
+    tenant = await build.tenant()
+    agent = await build.staff(tenant, Role.agent)
+    ids = []
+    async with db.transaction() as session:
+        for name in ("poison.md", "fine.md"):
+            result = await service.add_file(
+                session,
+                app.state.settings,
+                tenant_id=tenant.id,
+                actor=None,
+                file=service.IncomingFile(name, "text/markdown", HOURS_MD),
+            )
+            assert result.document is not None
+            ids.append(str(result.document.id))
+        # the first one has been taken up and abandoned by dead workers again and again
+        await session.execute(
+            text(
+                "UPDATE knowledge_documents SET status = 'processing', attempts = 5, "
+                "lease_expires_at = now() - interval '1 second', "
+                "updated_at = now() - interval '1 minute' WHERE id = :id"
+            ),
+            {"id": ids[0]},
+        )
+    app.state.ingestion.wake()
+    poison = await wait_done(client, agent, ids[0])
+    fine = await wait_done(client, agent, ids[1])
+    assert poison["status"] == "failed"
+    assert "stopped 5 times" in poison["error"]
+    assert fine["status"] == "indexed"

@@ -177,7 +177,6 @@ class KnowledgeSettings(BaseSettings):
     )
     chunk_overlap_words: int = Field(default=15, ge=0, le=500)
     max_file_bytes: int = Field(default=20_000_000, ge=1024)
-    search_limit: int = Field(default=5, ge=1, le=50)
     dense_weight: float = Field(default=1.0, ge=0)
     sparse_weight: float = Field(default=0.1, ge=0)
     prefetch: int = Field(default=20, ge=1, le=500)

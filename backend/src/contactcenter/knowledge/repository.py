@@ -147,6 +147,25 @@ async def renew_lease(session: AsyncSession, document_id: UUID, content_hash: st
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
+async def postpone(
+    session: AsyncSession, document_id: UUID, content_hash: str, *, seconds: int, reason: str
+) -> None:
+    """Keep the lease but let it run out in `seconds`: the document is then claimed again."""
+    await session.execute(
+        update(KnowledgeDocument)
+        .where(
+            KnowledgeDocument.id == document_id,
+            KnowledgeDocument.content_hash == content_hash,
+            KnowledgeDocument.status == "processing",
+        )
+        .values(
+            lease_expires_at=func.now() + func.make_interval(0, 0, 0, 0, 0, 0, seconds),
+            error=reason,
+            updated_at=func.now(),
+        )
+    )
+
+
 async def file_data(session: AsyncSession, document_id: UUID) -> bytes | None:
     return await session.scalar(
         select(KnowledgeFile.data).where(KnowledgeFile.document_id == document_id)

@@ -132,34 +132,37 @@ class IngestionWorker:
                 await lock_conn.commit()
 
     async def _claim(self) -> Claimed | None:
-        async with self.db.transaction() as session:
-            document = await repository.claim_next(session)
-            if document is None:
-                return None
-            if document.attempts > MAX_ATTEMPTS:
-                # it keeps stopping mid-way (a crash on this very file?): give up on it
-                await self._finish_failed(
+        """The next document to index; documents that exhausted their attempts are failed on
+        the way, so one poisoned file never holds up the queue."""
+        while True:
+            async with self.db.transaction() as session:
+                document = await repository.claim_next(session)
+                if document is None:
+                    return None
+                if document.attempts > MAX_ATTEMPTS:
+                    # it keeps stopping mid-way (a crash on this very file?): give up on it
+                    await self._finish_failed(
+                        session,
+                        document.id,
+                        f"indexing stopped {MAX_ATTEMPTS} times without finishing; "
+                        "re-index it to try again",
+                    )
+                    continue
+                await publish_document(
                     session,
-                    document.id,
-                    f"indexing stopped {MAX_ATTEMPTS} times without finishing; "
-                    "re-index it to try again",
+                    self.settings,
+                    KnowledgeDocumentUpdated(document=DocumentOut.model_validate(document)),
+                    document.tenant_id,
                 )
-                return None
-            await publish_document(
-                session,
-                self.settings,
-                KnowledgeDocumentUpdated(document=DocumentOut.model_validate(document)),
-                document.tenant_id,
-            )
-            return Claimed(
-                id=document.id,
-                tenant_id=document.tenant_id,
-                filename=document.filename,
-                content_type=document.content_type,
-                content_hash=document.content_hash,
-                source_url=document.source_url,
-                attempts=document.attempts,
-            )
+                return Claimed(
+                    id=document.id,
+                    tenant_id=document.tenant_id,
+                    filename=document.filename,
+                    content_type=document.content_type,
+                    content_hash=document.content_hash,
+                    source_url=document.source_url,
+                    attempts=document.attempts,
+                )
 
     async def process(self, job: Claimed) -> None:
         started = time.perf_counter()
@@ -339,16 +342,10 @@ class IngestionWorker:
             return
         backoff_s = min(2**job.attempts, 60)
         async with self.db.transaction() as session:
-            await session.execute(
-                text(
-                    "UPDATE knowledge_documents SET lease_expires_at = now() + make_interval("
-                    "secs => :s), error = :e, updated_at = now() "
-                    "WHERE id = :id AND content_hash = :h AND status = 'processing'"
-                ),
-                {
-                    "s": backoff_s,
-                    "e": f"retrying after a temporary failure ({type(exc).__name__})",
-                    "id": job.id,
-                    "h": job.content_hash,
-                },
+            await repository.postpone(
+                session,
+                job.id,
+                job.content_hash,
+                seconds=backoff_s,
+                reason=f"retrying after a temporary failure ({type(exc).__name__})",
             )
