@@ -23,6 +23,7 @@ from contactcenter.core.config import (
     DatabaseSettings,
     DemoSettings,
     Environment,
+    PipelineSettings,
     Settings,
 )
 from contactcenter.main import create_app
@@ -60,6 +61,8 @@ def make_settings(pg_url: str, data_dir: Path, **overrides: object) -> Settings:
         db=DatabaseSettings(url=pg_url),
         auth=AuthSettings(jwt_secret=TEST_JWT_SECRET),
         demo=DemoSettings(seed=False),
+        # tests that need replies drive a ReplyWorker of their own (tests/test_pipeline.py)
+        pipeline=PipelineSettings(worker=False),
     )
     return settings.model_copy(update=overrides)
 

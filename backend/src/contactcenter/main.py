@@ -28,6 +28,9 @@ from contactcenter.knowledge.endpoints import UPLOAD_PATH
 from contactcenter.knowledge.endpoints import router as knowledge_router
 from contactcenter.knowledge.index import KnowledgeIndex
 from contactcenter.knowledge.tasks import IngestionWorker
+from contactcenter.pipeline.endpoints import router as pipeline_router
+from contactcenter.pipeline.jobs import ReplyWorker
+from contactcenter.pipeline.service import build_pipeline, build_tickets
 from contactcenter.realtime.endpoints import router as realtime_router
 from contactcenter.realtime.hub import RealtimeHub
 from contactcenter.startup import banner, seed_demo
@@ -73,6 +76,7 @@ def create_app(settings: Settings | None = None, *, print_banner: bool = False) 
         hub: RealtimeHub | None = None
         store: VectorStore | None = None
         worker: IngestionWorker | None = None
+        replies: ReplyWorker | None = None
         try:
             if settings.run_migrations:
                 await database.migrate(db)
@@ -105,6 +109,13 @@ def create_app(settings: Settings | None = None, *, print_banner: bool = False) 
                 worker = IngestionWorker(settings, db, index)
                 worker.start()
                 app.state.ingestion = worker
+            app.state.pipeline = build_pipeline(settings, index, app.state.triage)
+            if settings.pipeline.worker:
+                replies = ReplyWorker(
+                    settings, db, app.state.pipeline, build_tickets(settings, http)
+                )
+                replies.start()
+                app.state.replies = replies
             hub = RealtimeHub(db.listen_url, settings.realtime.channel, _spill_loader(db))
             await hub.start()
             app.state.hub = hub
@@ -114,6 +125,8 @@ def create_app(settings: Settings | None = None, *, print_banner: bool = False) 
                 print(banner(settings, app.state.demo), flush=True)
             yield
         finally:
+            if replies is not None:
+                await replies.stop()
             if worker is not None:
                 await worker.stop()
             if hub is not None:
@@ -154,6 +167,7 @@ def create_app(settings: Settings | None = None, *, print_banner: bool = False) 
     app.include_router(conversations_router)
     app.include_router(knowledge_router)
     app.include_router(triage_router)
+    app.include_router(pipeline_router)
     app.include_router(realtime_router)
 
     @app.get("/health", tags=["ops"], summary="Liveness: the process answers")

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Literal, TypeVar
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -61,6 +61,7 @@ class ConversationOut(BaseModel):
     customer_id: UUID
     channel: str
     status: ConversationStatus
+    priority: Literal["normal", "high", "urgent"] = "normal"
     subject: str | None
     metadata: dict[str, Any] = Field(validation_alias="metadata_")
     created_at: datetime

@@ -1,10 +1,10 @@
 """One settings object, read from the environment (pydantic-settings).
 
 Groups: ``db``, ``auth``, ``api``, ``realtime``, ``demo``, ``embedding``, ``qdrant``,
-``knowledge``. The flat names a new user meets in the
+``knowledge``, ``llm``, ``pipeline``. The flat names a new user meets in the
 README (``DATABASE_URL``, ``PORT``, ``DATA_DIR``, ``DEMO_PASSWORD``, ``SUPABASE_JWT_SECRET``,
 ``SUPABASE_JWKS_URL``, ``QDRANT_URL``, ``QDRANT_API_KEY``, ``EMBEDDING_PROVIDER``,
-``OPENAI_API_KEY``) are accepted as aliases of the grouped ones.
+``OPENAI_API_KEY``, ``ANTHROPIC_API_KEY``) are accepted as aliases of the grouped ones.
 """
 
 from __future__ import annotations
@@ -198,6 +198,92 @@ class KnowledgeSettings(BaseSettings):
         return self
 
 
+class LLMProviderName(StrEnum):
+    openai = "openai"  # also any OpenAI-compatible server (vLLM, Ollama) via LLM_OPENAI_BASE_URL
+    anthropic = "anthropic"
+
+
+class LLMSettings(BaseSettings):
+    model_config = _group("LLM_")
+
+    providers: list[LLMProviderName] = Field(
+        default_factory=list,
+        description='Chat models to try, in order (JSON list, e.g. ["openai","anthropic"]). '
+        "Empty: the offline grounded responder answers alone.",
+    )
+    openai_api_key: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("LLM_OPENAI_API_KEY", "OPENAI_API_KEY")
+    )
+    openai_base_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("LLM_OPENAI_BASE_URL", "OPENAI_BASE_URL")
+    )
+    openai_model: str = "gpt-4o-mini"
+    anthropic_api_key: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("LLM_ANTHROPIC_API_KEY", "ANTHROPIC_API_KEY")
+    )
+    anthropic_base_url: str | None = None
+    anthropic_model: str = "claude-haiku-4-5"
+    timeout_s: float = Field(default=20.0, gt=0, description="Per call (per attempt).")
+    max_attempts: int = Field(default=3, ge=1, le=10, description="Per provider, per reply.")
+    breaker_failures: int = Field(default=5, ge=1, description="Failures that open a breaker.")
+    breaker_reset_s: float = Field(default=30.0, gt=0, description="Open breaker's cool-down.")
+    offline_fallback: bool = Field(
+        default=True,
+        description="When every chat model fails, compose the reply offline from the passages.",
+    )
+    max_tokens: int = Field(default=600, ge=16, le=8192)
+
+    @model_validator(mode="after")
+    def _keys_for_providers(self) -> Self:
+        for provider in self.providers:
+            key = (
+                self.openai_api_key
+                if provider is LLMProviderName.openai
+                else (self.anthropic_api_key)
+            )
+            local = provider is LLMProviderName.openai and self.openai_base_url
+            if key is None and not local:
+                raise ValueError(
+                    f"LLM_PROVIDERS lists {provider.value} but no API key is set "
+                    f"({provider.value.upper()}_API_KEY)"
+                )
+        return self
+
+
+class TicketAdapterKind(StrEnum):
+    local = "local"
+    webhook = "webhook"
+
+
+class PipelineSettings(BaseSettings):
+    model_config = _group("PIPELINE_")
+
+    worker: bool = Field(
+        default=True, description="Run the reply job worker inside the server process."
+    )
+    concurrency: int = Field(default=8, ge=1, le=256, description="Reply jobs in flight.")
+    lease_s: float = Field(
+        default=60.0, gt=0, description="A running job's lease; past it another worker takes it."
+    )
+    max_attempts: int = Field(default=3, ge=1, le=20)
+    poll_s: float = Field(default=0.5, gt=0, description="Idle poll (other processes' jobs).")
+    retrieve_limit: int = Field(default=5, ge=1, le=50)
+    stream: bool = Field(
+        default=True,
+        description="Stream chat-model replies to the widget when the evidence already clears "
+        "the threshold before generation.",
+    )
+    ticket_adapter: TicketAdapterKind = TicketAdapterKind.local
+    ticket_webhook_url: str | None = None
+    ticket_webhook_secret: SecretStr | None = None
+
+    @model_validator(mode="after")
+    def _webhook_needs_url(self) -> Self:
+        if self.ticket_adapter is TicketAdapterKind.webhook and not self.ticket_webhook_url:
+            raise ValueError("PIPELINE_TICKET_ADAPTER=webhook needs PIPELINE_TICKET_WEBHOOK_URL")
+        return self
+
+
 class DemoSettings(BaseSettings):
     model_config = _group("DEMO_")
 
@@ -237,6 +323,8 @@ class Settings(BaseSettings):
     embedding: EmbeddingSettings = Field(default_factory=EmbeddingSettings)
     qdrant: QdrantSettings = Field(default_factory=QdrantSettings)
     knowledge: KnowledgeSettings = Field(default_factory=KnowledgeSettings)
+    llm: LLMSettings = Field(default_factory=LLMSettings)
+    pipeline: PipelineSettings = Field(default_factory=PipelineSettings)
 
     @property
     def embedded_database(self) -> bool:

@@ -9,20 +9,26 @@ from contactcenter.models.knowledge import (
     KnowledgeDocument,
     KnowledgeFile,
 )
+from contactcenter.models.pipeline import AiOutcome, ComplianceRecord, Draft, ReplyJob, Ticket
 from contactcenter.models.tenant import Tenant
 from contactcenter.models.user import AuthSession, Credential, User
 
 __all__ = [
+    "AiOutcome",
     "AuditEvent",
     "AuthSession",
     "Base",
+    "ComplianceRecord",
     "Conversation",
     "Credential",
+    "Draft",
     "KnowledgeChunk",
     "KnowledgeCollection",
     "KnowledgeDocument",
     "KnowledgeFile",
     "Message",
+    "ReplyJob",
     "Tenant",
+    "Ticket",
     "User",
 ]

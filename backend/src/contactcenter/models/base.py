@@ -16,6 +16,10 @@ class Base(DeclarativeBase):
     type_annotation_map = {  # noqa: RUF012 - SQLAlchemy reads this class attribute
         datetime: DateTime(timezone=True),
         dict[str, Any]: JSONB,
+        dict[str, str]: JSONB,
+        dict[str, int]: JSONB,
+        dict[str, float]: JSONB,
+        list[dict[str, Any]]: JSONB,
     }
 
 

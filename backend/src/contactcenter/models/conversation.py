@@ -19,6 +19,7 @@ class Conversation(Base):
     customer_id: Mapped[UUID] = mapped_column(ForeignKey("users.id"))
     channel: Mapped[str] = mapped_column(server_default=sql("'web'"))
     status: Mapped[str] = mapped_column(server_default=sql("'open'"))
+    priority: Mapped[str] = mapped_column(server_default=sql("'normal'"))
     subject: Mapped[str | None]
     metadata_: Mapped[dict[str, Any]] = mapped_column("metadata", server_default=sql("'{}'::jsonb"))
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())

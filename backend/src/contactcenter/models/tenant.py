@@ -17,4 +17,5 @@ class Tenant(Base):
     slug: Mapped[str]
     name: Mapped[str]
     settings: Mapped[dict[str, Any]] = mapped_column(server_default=text("'{}'::jsonb"))
+    confidence_threshold: Mapped[float] = mapped_column(server_default=text("0.80"))
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())

@@ -11,6 +11,13 @@ from pydantic import BaseModel, Field, TypeAdapter
 
 from contactcenter.conversations.schemas import ConversationOut, MessageOut
 from contactcenter.knowledge.schemas import KnowledgeDocumentDeleted, KnowledgeDocumentUpdated
+from contactcenter.pipeline.schemas import (
+    AiReplyDelta,
+    AiReplyWithdrawn,
+    AiTyping,
+    AlertRaised,
+    DraftCreated,
+)
 
 
 class MessageCreated(BaseModel):
@@ -33,7 +40,12 @@ RealtimeEvent = Annotated[
     | ConversationCreated
     | ConversationUpdated
     | KnowledgeDocumentUpdated
-    | KnowledgeDocumentDeleted,
+    | KnowledgeDocumentDeleted
+    | AiTyping
+    | AiReplyDelta
+    | AiReplyWithdrawn
+    | DraftCreated
+    | AlertRaised,
     Field(discriminator="type"),
 ]
 

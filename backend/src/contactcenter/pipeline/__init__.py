@@ -1,0 +1,1 @@
+"""The AI reply pipeline: triage -> retrieve -> respond -> score -> gate, as durable jobs."""
