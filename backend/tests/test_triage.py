@@ -18,7 +18,12 @@ from contactcenter.core.config import EmbeddingProvider, EmbeddingSettings
 from contactcenter.embeddings import Embedder, EmbedderInfo, Passage, Vector, build_embedder
 from contactcenter.triage import Category, TriageClassifier, TriageModelMismatch
 from contactcenter.triage.evaluation import classification_report, safety_report
-from contactcenter.triage.safety import N_REACTION_FEATURES, reaction_features, safety_terms
+from contactcenter.triage.safety import (
+    N_REACTION_FEATURES,
+    information_request,
+    reaction_features,
+    safety_terms,
+)
 
 
 @pytest.fixture(scope="module")
@@ -162,6 +167,51 @@ def test_negated_reactions_are_not_safety(triage: TriageClassifier, text: str) -
     result = triage.classify(text)
     assert not result.safety_terms
     assert result.category is not Category.safety_compliance, result.decision_path
+
+
+# general health questions ask for facts and report nothing: informational; the same topics told
+# as something that happened to the writer or someone they look after: safety
+HEALTH_INFORMATION = [
+    "what are the early signs of scarlet fever",
+    "What causes a frozen shoulder?",
+    "side effects of citalopram?",
+    "bronchiolitis symptoms in infants",
+    "How is rheumatic fever treated?",
+]
+PERSONAL_HEALTH_REPORT = [
+    "is it normal that my gums bleed since I started the new tablets?",
+    "My grandson chewed up three of my blood pressure pills, what should we do?",
+    "I've had a blinding headache every day since switching to the new patch",
+]
+
+
+@pytest.mark.parametrize("text", HEALTH_INFORMATION)
+def test_general_health_questions_are_informational(triage: TriageClassifier, text: str) -> None:
+    assert information_request(text)
+    result = triage.classify(text)
+    assert result.category is Category.informational, result.decision_path
+
+
+@pytest.mark.parametrize("text", PERSONAL_HEALTH_REPORT)
+def test_personal_reports_in_question_form_are_safety(triage: TriageClassifier, text: str) -> None:
+    assert not information_request(text)
+    result = triage.classify(text)
+    assert result.category is Category.safety_compliance, result.decision_path
+
+
+def test_information_request_needs_an_impersonal_question_or_topic() -> None:
+    assert information_request("What is the outlook for someone with sarcoidosis ?")
+    assert information_request("measles incubation period")
+    # statements, even impersonal ones, and anything said about me or mine are not
+    assert not information_request("Nausea and sweating, typical side effects of this drug.")
+    assert not information_request("what should I do, my arm is swollen after the injection")
+    assert not information_request("When I take it at night my heart races")
+
+
+def test_an_impersonal_question_needs_a_surer_head(triage: TriageClassifier) -> None:
+    head = triage._safety
+    assert head.threshold_for("what are the symptoms of scarlet fever") >= max(head.threshold, 0.5)
+    assert head.threshold_for("my skin itches since the new pills") == head.threshold
 
 
 def test_lexicon_skips_negated_reactions() -> None:

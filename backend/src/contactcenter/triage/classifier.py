@@ -90,6 +90,7 @@ class TriageClassifier:
             threshold=metadata.safety_threshold if safety_threshold is None else safety_threshold,
             tfidf=tfidf,
             feature_scale=float(arrays.get("safety_scale", 1.0)),
+            info_threshold=float(arrays.get("safety_info_threshold", 0.0)),
         )
         expected = embedder.info.dim + (0 if tfidf is None else head.extra_features)
         if head.weights.shape != (expected,):
@@ -126,7 +127,7 @@ class TriageClassifier:
         ranked = sorted(scores.items(), key=lambda kv: kv[1], reverse=True)
         top, top_p = ranked[0]
         path: list[str] = []
-        threshold = self._safety.threshold
+        threshold = self._safety.threshold_for(text)
         if terms:
             path.append("safety lexicon: " + ", ".join(f"'{t}'" for t in terms))
         if p_safety >= threshold:
@@ -142,6 +143,9 @@ class TriageClassifier:
             others = [kv for kv in ranked if kv[0] != Category.safety_compliance]
             category = Category(others[0][0])
             confidence = others[0][1]
+            if threshold > self._safety.threshold:
+                # asking for facts ("what causes X?") with no one in it reports nothing
+                path.append("impersonal information request: safety head threshold raised")
             path.append(
                 f"safety head {p_safety:.2f} < {threshold:.2f}; "
                 f"classifier: {others[0][0]} {others[0][1]:.2f} ({others[1][0]} {others[1][1]:.2f})"

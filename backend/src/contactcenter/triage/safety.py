@@ -28,6 +28,11 @@ _LEXICON: tuple[tuple[str, str], ...] = (
         r"|took too much (?:of )?(?:my |the |his |her )?(?:medicine|medication|meds|pills|insulin)",
     ),
     ("poisoning", r"poison(?:ed|ing)|poison control"),
+    (
+        "lethal dose",
+        r"(?:lethal|fatal|deadly|toxic) (?:dose|amount|quantity)"
+        r"|how many (?:\w+ ){0,3}(?:would|will|does it take to|to) (?:kill|die\b|be fatal)",
+    ),
     ("swallowed medication", r"(?:swallowed|ate|drank) (?:a handful|the whole|a (?:bottle|box))"),
     # self-harm and suicide
     ("suicide", r"suicid\w*"),
@@ -165,6 +170,49 @@ _NO_SIDE_EFFECTS = re.compile(
 )
 N_REACTION_FEATURES = len(_SYMPTOMS) + 6
 
+# Who is speaking and what they ask for. A safety report is personal: the writer (or someone
+# they look after) took something and something happened ("since I started it my ...", "my son
+# swallowed ..."). A request for general information has the form of a question about a topic
+# ("what are the symptoms of X", "what causes X", "side effects of Y?") and no one in it.
+_PERSONAL = re.compile(
+    r"\b(?:i|i'm|im|i've|ive|i'd|i'll|me|my|mine|myself|our|we've|we're)\b", re.IGNORECASE
+)
+_QUESTION = re.compile(
+    r"^\W*(?:what(?:'s)?|whats|which|who|why|how|where|is|are|can|could|does|do|should"
+    r"|define|describe|explain|tell me about|list)\b|\?\s*$",
+    re.IGNORECASE,
+)
+_TOPIC = re.compile(
+    r"\b(?:symptoms?|signs?|causes?|treatments?|side[- ]?effects?|risks?|risk factors"
+    r"|complications|outlook|prognosis|incubation|definition|meaning)\b",
+    re.IGNORECASE,
+)
+_STATEMENT_END = re.compile(r"[.!]\W*$")
+# an incident behind the question ("what happens if a child eats a whole pack", "a rash after
+# the antibiotics, should ..."): the question may be a report in disguise, so it keeps the
+# ordinary threshold
+_INCIDENT = re.compile(
+    r"\b(?:after|since|accident\w*|by mistake|too (?:many|much)|whole (?:pack|packet|bottle|box"
+    r"|strip|tube)|took|taken|taking|ate|eaten|eats|swallow\w*|drank|drunk|overdos\w*|double"
+    r"|twice|missed|mixed|die|dying|dead|danger\w*|emergenc\w*|urgent\w*|right now"
+    r"|\d+\s*(?:pills?|tablets?|capsules?|doses?|mg|ml))\b",
+    re.IGNORECASE,
+)
+# an impersonal question needs the head to be at least this sure (see SafetyHead)
+INFORMATION_REQUEST_THRESHOLD = 0.5
+
+
+def information_request(text: str) -> bool:
+    """A question about a topic with no one in it ("what causes gout?", "side effects of
+    metformin?", "flu symptoms in adults"): no first-person or possessive word ("I", "my",
+    "our"), no sign of an incident behind it (an intake, an accident, "after ..."), not a
+    statement (no closing full stop), and either a question form or a short search-style topic
+    phrase."""
+    t = _normalise(text).strip()
+    if _PERSONAL.search(t) or _STATEMENT_END.search(t) or _INCIDENT.search(t):
+        return False
+    return bool(_QUESTION.search(t)) or (len(t.split()) <= 8 and bool(_TOPIC.search(t)))
+
 
 def reaction_features(text: str) -> NDArray[np.float64]:
     """The reaction-evidence vector (N_REACTION_FEATURES values in [0, 1])."""
@@ -243,13 +291,24 @@ class TfIdf:
 class SafetyHead:
     """Binary logistic regression p(safety) = sigmoid(f.w + b) on the features
     f = [message embedding, reaction_features * feature_scale, TF-IDF] (the last two are
-    absent for weights sized to the embedding alone)."""
+    absent for weights sized to the embedding alone).
+
+    The head fires at threshold, or at info_threshold (if higher) for an impersonal
+    information request: patients' reports rank high on reaction words alone, and so does
+    "what are the symptoms of X?", which asks for facts and reports nothing."""
 
     weights: NDArray[np.float32]  # (dim [+ N_REACTION_FEATURES + vocabulary],)
     bias: float
     threshold: float
     tfidf: TfIdf | None = None
     feature_scale: float = 1.0
+    info_threshold: float = INFORMATION_REQUEST_THRESHOLD
+
+    def threshold_for(self, text: str) -> float:
+        """The head threshold that applies to this message."""
+        if information_request(text):
+            return max(self.threshold, self.info_threshold)
+        return self.threshold
 
     @property
     def extra_features(self) -> int:

@@ -7,7 +7,10 @@ files: classification_dev (three classes) and safety_binary_dev (adr -> safety_c
 no_adr -> informational: patient talk about a medicine with no reaction needs no action and is
 not safety). Every DEV number printed is 5-fold cross-validated: each DEV row is scored by a
 model that never saw it. The safety threshold is the highest one that keeps the
-cross-validated safety recall at its targets; the final model is then fitted on everything."""
+cross-validated safety recall at its targets (impersonal information requests, see
+safety.information_request, need the head at INFORMATION_REQUEST_THRESHOLD as well, in CV as
+at run time); the final model is then fitted on everything. --measure counts how many
+unlabelled questions (e.g. retrieval_dev/queries.jsonl) the final model routes to safety."""
 
 from __future__ import annotations
 
@@ -27,7 +30,13 @@ from contactcenter.core.config import EmbeddingProvider, EmbeddingSettings
 from contactcenter.embeddings import Embedder, Passage, build_embedder
 from contactcenter.triage.classifier import METADATA_FILE, WEIGHTS_FILE
 from contactcenter.triage.evaluation import classification_report, safety_report
-from contactcenter.triage.safety import SafetyHead, TfIdf, safety_terms
+from contactcenter.triage.safety import (
+    INFORMATION_REQUEST_THRESHOLD,
+    SafetyHead,
+    TfIdf,
+    information_request,
+    safety_terms,
+)
 from contactcenter.triage.schemas import Category, TriageMetadata, TriageMetrics
 
 LABELS = [Category.informational, Category.service_action, Category.safety_compliance]
@@ -113,12 +122,29 @@ def fit(
     return Model(cls, head, features)
 
 
+@dataclass(slots=True)
+class Rules:
+    """Per text: a safety lexicon hit, and whether it is an impersonal information request
+    (the head must then reach INFORMATION_REQUEST_THRESHOLD as well)."""
+
+    lexicon: NDArray[np.bool_]
+    info: NDArray[np.bool_]
+
+    @classmethod
+    def of(cls, texts: list[str]) -> Rules:
+        return cls(
+            np.array([bool(safety_terms(t)) for t in texts]),
+            np.array([information_request(t) for t in texts]),
+        )
+
+
 def decide(
-    probs: NDArray[np.float64], head: NDArray[np.float64], lexicon: NDArray[np.bool_], t: float
+    probs: NDArray[np.float64], head: NDArray[np.float64], rules: Rules, t: float
 ) -> tuple[NDArray[np.int64], NDArray[np.bool_]]:
     """The runtime rule, vectorised: (final class index, is-safety). Safety is the lexicon or
     the head; the 3-class argmax alone is not (it fires on patient-review style)."""
-    is_safety = lexicon | (head >= t)
+    needed = np.where(rules.info, max(t, INFORMATION_REQUEST_THRESHOLD), t)
+    is_safety = rules.lexicon | (head >= needed)
     other = np.where(probs[:, 0] >= probs[:, 1], 0, 1)
     return np.where(is_safety, SAFETY, other), is_safety
 
@@ -126,13 +152,13 @@ def decide(
 def choose_threshold(
     probs: NDArray[np.float64],
     head: NDArray[np.float64],
-    lexicon: NDArray[np.bool_],
+    rules: Rules,
     truth: NDArray[np.bool_],
     group: NDArray[np.str_],
 ) -> float:
     """The highest head threshold that keeps both safety recall targets (out-of-fold)."""
     for t in np.round(np.arange(0.95, 0.049, -0.01), 2):
-        _, flagged = decide(probs, head, lexicon, float(t))
+        _, flagged = decide(probs, head, rules, float(t))
         ok = True
         for name, target in (
             ("classification", CLS_SAFETY_RECALL),
@@ -149,15 +175,15 @@ def choose_threshold(
 def operating_points(
     probs: NDArray[np.float64],
     head: NDArray[np.float64],
-    lexicon: NDArray[np.bool_],
+    rules: Rules,
     truth: NDArray[np.bool_],
     group: NDArray[np.str_],
-    oos: tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.bool_]],
+    oos: tuple[NDArray[np.float64], NDArray[np.float64], Rules],
 ) -> list[dict[str, float]]:
     """The recall / false-positive trade-off at other thresholds, for whoever picks another."""
     points = []
     for t in (0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9):
-        _, flagged = decide(probs, head, lexicon, t)
+        _, flagged = decide(probs, head, rules, t)
         _, oos_flagged = decide(*oos[:2], oos[2], t)
         binary = group == "safety_binary"
         points.append(
@@ -202,6 +228,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--c-cls", type=float, default=4.0)
     parser.add_argument("--c-head", type=float, default=4.0)
     parser.add_argument("--feature-scale", type=float, default=2.0, help="reaction features")
+    parser.add_argument(
+        "--measure",
+        type=Path,
+        help="unlabelled questions (JSONL with 'query' or 'text'), e.g. retrieval_dev/queries"
+        ".jsonl: only counts how many the final model routes to safety, never trains on them",
+    )
     args = parser.parse_args(argv)
 
     embedder = build_embedder(
@@ -211,11 +243,11 @@ def main(argv: list[str] | None = None) -> None:
     x, x_oos = embed(embedder, rows.texts), embed(embedder, oos)
     labels, group = np.array(rows.labels), np.array(rows.group)
     truth = np.array(rows.safety)
-    lexicon = np.array([bool(safety_terms(t)) for t in rows.texts])
+    rules = Rules.of(rows.texts)
 
     probs, head = cross_validate(x, rows, args.c_cls, args.c_head, args.feature_scale)
-    t = choose_threshold(probs, head, lexicon, truth, group)
-    final, flagged = decide(probs, head, lexicon, t)
+    t = choose_threshold(probs, head, rules, truth, group)
+    final, flagged = decide(probs, head, rules, t)
 
     cls_mask = group == "classification"
     names = [c.value for c in LABELS]
@@ -227,8 +259,18 @@ def main(argv: list[str] | None = None) -> None:
 
     model = fit(x, rows.texts, labels, args.c_cls, args.c_head, args.feature_scale)
     p_oos, h_oos = model.predict(x_oos, oos)
-    lex_oos = np.array([bool(safety_terms(t)) for t in oos])
-    _, oos_flagged = decide(p_oos, h_oos, lex_oos, t)
+    rules_oos = Rules.of(oos)
+    _, oos_flagged = decide(p_oos, h_oos, rules_oos, t)
+    measured = ""
+    if args.measure is not None:
+        questions = [r.get("query") or r["text"] for r in _jsonl(args.measure)]
+        p_q, h_q = model.predict(embed(embedder, questions), questions)
+        rules_q = Rules.of(questions)
+        _, q_flagged = decide(p_q, h_q, rules_q, t)
+        measured = (
+            f"; {args.measure.name}: {int(q_flagged.sum())}/{len(questions)} routed to safety"
+        )
+        print(f"{args.measure.name} routed to safety: {int(q_flagged.sum())}/{len(questions)}")
 
     metrics = TriageMetrics(
         macro_f1=report["macro_f1"],
@@ -240,7 +282,7 @@ def main(argv: list[str] | None = None) -> None:
         oos_flagged_safety=int(oos_flagged.sum()),
         oos_total=len(oos),
     )
-    points = operating_points(probs, head, lexicon, truth, group, (p_oos, h_oos, lex_oos))
+    points = operating_points(probs, head, rules, truth, group, (p_oos, h_oos, rules_oos))
     print(f"safety head threshold (cross-validated): {t:.2f}")
     print("classification_dev (5-fold CV):")
     print(f"  accuracy {report['accuracy']:.3f}  macro-F1 {report['macro_f1']:.3f}")
@@ -280,6 +322,7 @@ def main(argv: list[str] | None = None) -> None:
         safety_vocab=np.array(vocab, dtype=str),
         safety_idf=tfidf.idf.astype(np.float32),
         safety_scale=np.float32(args.feature_scale),
+        safety_info_threshold=np.float32(INFORMATION_REQUEST_THRESHOLD),
     )
     assert list(model.cls.classes_) == list(range(len(LABELS)))
     metadata = TriageMetadata(
@@ -293,7 +336,9 @@ def main(argv: list[str] | None = None) -> None:
         notes=(
             f"LogisticRegression C={args.c_cls} (3-class, embedding), C={args.c_head} balanced"
             f" (safety head: embedding + reaction features x{args.feature_scale} + TF-IDF"
-            f" 1-2-grams, {len(vocab)} terms); safety_binary no_adr rows trained as informational"
+            f" 1-2-grams, {len(vocab)} terms); impersonal information requests need head >="
+            f" {INFORMATION_REQUEST_THRESHOLD}; safety_binary no_adr rows trained as informational"
+            f"{measured}"
         ),
     )
     (args.out / METADATA_FILE).write_text(metadata.model_dump_json(indent=2) + "\n")
