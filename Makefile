@@ -34,13 +34,15 @@ format: install
 bench: install ## latency and throughput figures (see specs/.../plan.md)
 	cd $(BACKEND) && .venv/bin/python -m bench.foundation
 	cd $(BACKEND) && .venv/bin/python -m bench.knowledge
+	cd $(BACKEND) && .venv/bin/python -m bench.pipeline
 
 EVAL_DIR ?= ../shared/eval
-eval: install ## quality on the labelled sets in ../shared/eval (triage, safety, injection, retrieval)
+eval: install ## quality on the labelled sets in ../shared/eval (triage, safety, injection, retrieval, answers)
 	$(VENV)/bin/contactcenter eval classify --data $(EVAL_DIR)/classification_dev.jsonl
 	$(VENV)/bin/contactcenter eval safety --data $(EVAL_DIR)/safety_binary_dev.jsonl
 	$(VENV)/bin/contactcenter eval injection --data $(EVAL_DIR)/injection_dev.jsonl
 	$(VENV)/bin/contactcenter eval retrieval --corpus $(EVAL_DIR)/retrieval_dev/corpus.jsonl --queries $(EVAL_DIR)/retrieval_dev/queries.jsonl
+	$(VENV)/bin/contactcenter eval answers --corpus $(EVAL_DIR)/retrieval_dev/corpus.jsonl --queries $(EVAL_DIR)/retrieval_dev/queries.jsonl
 
 contract: install ## write shared/openapi.json and shared/realtime-events.schema.json
 	$(VENV)/bin/contactcenter export-contract shared

@@ -154,3 +154,22 @@ def test_eval_command_rejects_bad_files(tmp_path, corpus_text, queries_text, mes
     )
     assert result.exit_code == 2
     assert message in result.output
+
+
+def test_eval_answers_runs_the_pipeline_on_a_tiny_corpus(tmp_path):
+    corpus, queries = tmp_path / "corpus.jsonl", tmp_path / "queries.jsonl"
+    corpus.write_text("\n".join(json.dumps(d) for d in CORPUS))
+    queries.write_text("\n".join(json.dumps(q) for q in QUERIES))
+    result = CliRunner().invoke(
+        app,
+        ["eval", "answers", "--corpus", str(corpus), "--queries", str(queries), "--json"],
+    )
+    assert result.exit_code == 0, result.output
+    metrics = json.loads(result.stdout.strip().splitlines()[-1])
+    assert metrics["queries"] == 3
+    assert metrics["auto_send_rate"] + metrics["draft_rate"] == pytest.approx(1.0)
+    assert 0.0 <= metrics["ece"] <= 1.0
+    assert 0.0 <= metrics["auto_send_precision"] <= 1.0
+    assert metrics["p95_ms"] > 0
+    # the flu-shot question has no answer in the corpus: it can never be a correct auto-send
+    assert metrics["accuracy_all"] <= 2 / 3

@@ -121,3 +121,45 @@ def test_customer_text_and_passages_travel_as_delimited_data() -> None:
 )
 def test_safety_reports_are_classified_for_the_compliance_log(text: str, kind: str) -> None:
     assert safety_kind(text) == kind
+
+
+class _Counting:
+    """A fake embedder that counts what it is asked to embed."""
+
+    def __init__(self) -> None:
+        from contactcenter.embeddings.base import EmbedderInfo
+
+        self.info = EmbedderInfo(model_id="fake@1", dim=3, provider="offline")
+        self.passages = 0
+        self.queries = 0
+
+    def embed_passages(self, passages):
+        import numpy as np
+
+        self.passages += len(passages)
+        return np.array([[len(p.text), len(p.title), 1.0] for p in passages], dtype=np.float32)
+
+    def embed_query(self, text):
+        import numpy as np
+
+        self.queries += 1
+        return np.array([len(text), 0.0, 1.0], dtype=np.float32)
+
+
+def test_the_embedding_cache_embeds_each_text_once_and_keeps_order() -> None:
+    from contactcenter.embeddings.base import Passage
+    from contactcenter.embeddings.cache import CachingEmbedder
+
+    inner = _Counting()
+    cache = CachingEmbedder(inner, max_entries=3)
+    first = cache.embed_passages([Passage("", "aa"), Passage("", "b")])
+    again = cache.embed_passages([Passage("", "b"), Passage("", "aa"), Passage("", "cccc")])
+    assert inner.passages == 3  # "b" and "aa" came from the cache
+    assert again[0].tolist() == first[1].tolist() and again[1].tolist() == first[0].tolist()
+    assert again[2][0] == 4
+    cache.embed_query("hello")
+    cache.embed_query("hello")
+    assert inner.queries == 1
+    # bounded: the least recently used entries go
+    cache.embed_passages([Passage("", "new")])
+    assert len(cache._vectors) == 3

@@ -333,6 +333,58 @@ def eval_retrieval(
         typer.echo(format_report(report))
 
 
+@eval_app.command("answers")
+def eval_answers(
+    corpus: Path = typer.Option(..., help="JSON Lines: {id, title, text[, source, url]}."),
+    queries: Path = typer.Option(..., help="JSON Lines: {id, query, relevant_ids[, relevance]}."),
+    threshold: float = typer.Option(0.80, min=0.0, max=1.0, help="The tenant threshold."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object of the metrics."),
+) -> None:
+    """Send every query through the reply pipeline of a throw-away tenant holding the corpus.
+
+    A reply is correct when its first citation is a relevant document. Reports auto_send_rate,
+    auto_send_precision (correct share of the replies sent without review), draft_rate, ece
+    (10 bins) and the pipeline's latency, with the offline responder.
+    """
+    import asyncio
+    import json
+
+    from contactcenter.core.jsonl import DataFileError
+    from contactcenter.embeddings import build_embedder, embedding_settings
+    from contactcenter.knowledge.evaluation import load_corpus, load_queries
+    from contactcenter.pipeline.confidence import ConfidenceModel
+    from contactcenter.pipeline.evaluation import format_report, run_answers_eval
+    from contactcenter.vectorstore.edge import EdgeVectorStore
+
+    settings = get_settings()
+    try:
+        docs = load_corpus(corpus)
+        questions = load_queries(queries)
+    except DataFileError as exc:
+        raise typer.BadParameter(str(exc)) from exc
+
+    def progress(stage: str, done: int, total: int) -> None:
+        if done == total or done % 100 == 0:
+            typer.echo(f"\r{stage}: {done}/{total}", nl=done == total, err=True)
+
+    report = asyncio.run(
+        run_answers_eval(
+            docs,
+            questions,
+            settings=settings,
+            embedder=build_embedder(embedding_settings(settings)),
+            store_factory=EdgeVectorStore,
+            model=ConfidenceModel.load(),
+            threshold=threshold,
+            progress=progress,
+        )
+    )
+    if as_json:
+        typer.echo(json.dumps(report.as_json()))
+    else:
+        typer.echo(format_report(report))
+
+
 def _labelled(path: Path, labels: frozenset[str]) -> list[tuple[str, str]]:
     from contactcenter.core.jsonl import DataFileError, read_labelled
 

@@ -22,7 +22,7 @@ import numpy as np
 
 from contactcenter.core.config import Settings
 from contactcenter.embeddings import offline_embedder
-from contactcenter.knowledge.evaluation import load_corpus, load_queries
+from contactcenter.knowledge.evaluation import EvalQuery, load_corpus, load_queries
 from contactcenter.pipeline.confidence import (
     FEATURES,
     MODEL_FILE,
@@ -30,6 +30,7 @@ from contactcenter.pipeline.confidence import (
     expected_calibration_error,
 )
 from contactcenter.pipeline.evaluation import DEFAULT_THRESHOLD, Trial, run_answers_eval
+from contactcenter.pipeline.schemas import Decision
 from contactcenter.vectorstore.edge import EdgeVectorStore
 
 FOLDS = 5
@@ -49,7 +50,7 @@ def _matrix(trials: list[Trial]) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, 
 
 
 def _fit(x: np.ndarray[Any, Any], y: np.ndarray[Any, Any], c: float) -> ConfidenceModel:
-    from sklearn.linear_model import LogisticRegression
+    from sklearn.linear_model import LogisticRegression  # type: ignore[import-untyped]
 
     mean = x.mean(axis=0)
     scale = x.std(axis=0)
@@ -68,7 +69,7 @@ def _fit(x: np.ndarray[Any, Any], y: np.ndarray[Any, Any], c: float) -> Confiden
 def _cv(trials: list[Trial], c: float) -> dict[str, float]:
     """Out-of-fold scores; the gate applied as the pipeline does (safety and no-answer never
     auto-send)."""
-    from sklearn.model_selection import StratifiedKFold
+    from sklearn.model_selection import StratifiedKFold  # type: ignore[import-untyped]
 
     usable = [t for t in trials if t.features is not None]
     x, y = _matrix(usable)
@@ -94,26 +95,61 @@ def _cv(trials: list[Trial], c: float) -> dict[str, float]:
     }
 
 
+def _row_of(t: Trial) -> dict[str, Any]:
+    return {
+        "id": t.query.id,
+        "source": t.query.source,
+        "decision": t.decision.value,
+        "category": t.category,
+        "confidence": t.confidence,
+        "correct": t.correct,
+        "features": t.features,
+        "latency_ms": t.latency_ms,
+    }
+
+
+def _trial_of(row: dict[str, Any]) -> Trial:
+    return Trial(
+        query=EvalQuery(row["id"], "", {}, row["source"]),
+        decision=Decision(row["decision"]),
+        category=row["category"],
+        confidence=row["confidence"],
+        correct=row["correct"],
+        features=row["features"],
+        latency_ms=row["latency_ms"],
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--dev", type=Path, required=True, help="folder with retrieval_dev/")
     parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument(
+        "--trials", type=Path, help="reuse (or write) the collected features from this file"
+    )
     args = parser.parse_args()
     settings = Settings()
     embedder = offline_embedder(settings)
-    corpus = load_corpus(args.dev / "retrieval_dev" / "corpus.jsonl")
-    queries = load_queries(args.dev / "retrieval_dev" / "queries.jsonl")
-    report = asyncio.run(
-        run_answers_eval(
-            corpus,
-            queries,
-            settings=settings,
-            embedder=embedder,
-            store_factory=EdgeVectorStore,
-            model=_neutral(),
+    if args.trials and args.trials.exists():
+        trials = [_trial_of(row) for row in json.loads(args.trials.read_text())]
+    else:
+        corpus = load_corpus(args.dev / "retrieval_dev" / "corpus.jsonl")
+        queries = load_queries(args.dev / "retrieval_dev" / "queries.jsonl")
+        report = asyncio.run(
+            run_answers_eval(
+                corpus,
+                queries,
+                settings=settings,
+                embedder=embedder,
+                store_factory=EdgeVectorStore,
+                model=_neutral(),
+            )
         )
-    )
-    trials = report.trials
+        trials = report.trials
+        if args.trials:
+            args.trials.write_text(json.dumps([_row_of(t) for t in trials]))
+    accuracy = sum(t.correct for t in trials) / len(trials)
+    print(f"{len(trials)} replies, {accuracy:.3f} with a relevant first citation")
     grid = [_cv(trials, c) for c in (0.03, 0.1, 0.3, 1.0, 3.0)]
     for row in grid:
         print(json.dumps({k: round(v, 4) for k, v in row.items()}))

@@ -20,6 +20,7 @@ from typing import Any
 
 from contactcenter.core.config import Settings
 from contactcenter.embeddings.base import Embedder
+from contactcenter.embeddings.cache import CachingEmbedder
 from contactcenter.knowledge.evaluation import CorpusDoc, EvalQuery, ingest, percentile
 from contactcenter.knowledge.index import collection_name, search_sync
 from contactcenter.pipeline.confidence import ConfidenceModel, expected_calibration_error
@@ -138,8 +139,10 @@ async def run_answers_eval(
             async def classify(text: str) -> TriageResult:
                 return await asyncio.to_thread(classifier.classify, text)
 
+            cached = CachingEmbedder(embedder)
+
             async def get_embedder() -> Embedder:
-                return embedder
+                return cached
 
             pipeline = ReplyPipeline(
                 embedder=get_embedder,

@@ -11,6 +11,7 @@ import httpx
 from contactcenter.core.config import LLMProviderName, LLMSettings, Settings
 from contactcenter.embeddings import offline_embedder
 from contactcenter.embeddings.base import Embedder
+from contactcenter.embeddings.cache import CachingEmbedder
 from contactcenter.knowledge.index import KnowledgeIndex
 from contactcenter.llm import CircuitBreaker, FallbackChain, LLMProvider, RetryPolicy
 from contactcenter.pipeline.confidence import ConfidenceModel
@@ -99,7 +100,8 @@ def _sentence_embedder(settings: Settings) -> Callable[[], Awaitable[Embedder]]:
         if not loaded:
             async with lock:
                 if not loaded:
-                    loaded.append(await asyncio.to_thread(offline_embedder, settings))
+                    model = await asyncio.to_thread(offline_embedder, settings)
+                    loaded.append(CachingEmbedder(model))
         return loaded[0]
 
     return embedder

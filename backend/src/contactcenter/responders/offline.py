@@ -187,6 +187,16 @@ class OfflineResponder:
             and cosines[i] >= max(MIN_SENTENCE_COSINE, passage_best[unit.passage] - UNIT_WINDOW)
         ]
         picked: list[int] = []
+        # the best-ranked passage leads whenever one of its sentences is relevant at all:
+        # retrieval reads each passage whole and in context, and ranks passages better than the
+        # similarity of single sentences does (specs/003-ai-reply-pipeline/research.md)
+        top = [
+            i for i, u in enumerate(units) if u.passage == 0 and cosines[i] >= MIN_SENTENCE_COSINE
+        ]
+        if top:
+            lead = max(top, key=lambda i: float(relevance[i]))
+            picked.append(lead)
+            eligible = [i for i in eligible if i != lead]
         while eligible and len(picked) < self._max_sentences:
             if picked:
                 similarity = (unit_vectors[eligible] @ unit_vectors[picked].T).max(axis=1)
