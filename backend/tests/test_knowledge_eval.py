@@ -172,4 +172,4 @@ def test_eval_answers_runs_the_pipeline_on_a_tiny_corpus(tmp_path):
     assert 0.0 <= metrics["auto_send_precision"] <= 1.0
     assert metrics["p95_ms"] > 0
     # the flu-shot question has no answer in the corpus: it can never be a correct auto-send
-    assert metrics["accuracy_all"] <= 2 / 3
+    assert metrics["accuracy_all"] <= 2 / 3 + 1e-3
