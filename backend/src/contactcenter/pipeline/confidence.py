@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
@@ -38,12 +39,46 @@ FEATURES: tuple[str, ...] = (
     "n_sources",
     "answered",
     "cited_top1",
+    "term_coverage",
+    "coverage_gap",
     "triage_confidence",
     "triage_margin",
 )
 
 #: the cap applied when a prompt-injection attempt was detected: always below any sane threshold
 INJECTION_CAP = 0.05
+
+
+_WORD = re.compile(r"[a-z0-9]+")
+_STOPWORDS = frozenset(
+    """a about above after again all am an and any are as at be because been before being
+    below between both but by can could did do does doing down during each few for from further
+    had has have having he her here hers herself him himself his how i if in into is it its
+    itself just me more most my myself no nor not now of off on once only or other our ours
+    out over own same she should so some such than that the their theirs them then there these
+    they this those through to too under until up very was we were what when where which while
+    who whom why will with would you your yours yourself please tell know get much many""".split()
+)
+
+
+def _stem(word: str) -> str:
+    for suffix in ("ations", "ation", "ments", "ment", "ings", "ing", "ies", "es", "s", "ed"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 4:
+            return word[: -len(suffix)]
+    return word
+
+
+def content_terms(text: str) -> set[str]:
+    return {_stem(w) for w in _WORD.findall(text.lower()) if w not in _STOPWORDS and len(w) > 1}
+
+
+def term_coverage(question: str, passage: ScoredChunk) -> float:
+    """Share of the question's content words (crudely stemmed) that the passage contains."""
+    wanted = content_terms(question)
+    if not wanted:
+        return 0.0
+    have = content_terms(" ".join((passage.title, passage.section or "", passage.text)))
+    return len(wanted & have) / len(wanted)
 
 
 def features(
@@ -53,9 +88,11 @@ def features(
     *,
     answered: bool,
     first_cited_chunk: str | None,
+    question: str = "",
 ) -> dict[str, float]:
     """The model's inputs, all roughly in [0, 1]."""
     fused = sorted((h.score for h in hits), reverse=True)
+    coverage = [term_coverage(question, h) for h in hits]
     return {
         "top_dense": float(evidence.get("top_dense", 0.0)),
         "top_fused": float(evidence.get("top_fused", fused[0] if fused else 0.0)),
@@ -66,6 +103,10 @@ def features(
         "n_sources": min(float(evidence.get("n_sources", 0.0)), 5.0) / 5.0,
         "answered": 1.0 if answered else 0.0,
         "cited_top1": 1.0 if hits and first_cited_chunk == hits[0].id else 0.0,
+        # how much of the question the best passage speaks to, and whether another passage
+        # speaks to it better (siblings: "symptoms of X" vs "treatment of X")
+        "term_coverage": coverage[0] if coverage else 0.0,
+        "coverage_gap": (coverage[0] - max(coverage[1:])) if len(coverage) > 1 else 0.0,
         "triage_confidence": triage.confidence,
         "triage_margin": triage.margin,
     }

@@ -141,7 +141,7 @@ class ReplyPipeline:
         detector = await self.detector()
         return await asyncio.to_thread(detector.detect, text)
 
-    def pre_score(self, triage: TriageResult, hits: Sequence[ScoredChunk]) -> float:
+    def pre_score(self, question: str, triage: TriageResult, hits: Sequence[ScoredChunk]) -> float:
         """The most the reply could score given what is known before writing it (the answer's
         own evidence assumed as good as it gets): streaming starts only above the threshold."""
         dense = sorted((h.dense_score or 0.0 for h in hits), reverse=True)
@@ -159,6 +159,7 @@ class ReplyPipeline:
             best,
             answered=bool(hits),
             first_cited_chunk=hits[0].id if hits else None,
+            question=question,
         )
         return self._confidence.score(values).value
 
@@ -214,7 +215,7 @@ class ReplyPipeline:
                     and self._composer.uses_llm
                     and category is Category.informational
                     and not injection.is_injection
-                    and self.pre_score(triage, hits) >= policy.threshold
+                    and self.pre_score(text, triage, hits) >= policy.threshold
                 )
                 reply = await self._composer.compose(
                     text,
@@ -254,7 +255,7 @@ class ReplyPipeline:
             + f", {len(reply.citations)} citation(s)"
         )
 
-        confidence = self._score(triage, hits, reply, service, injection)
+        confidence = self._score(text, triage, hits, reply, service, injection)
         clock.lap("score", t)
         decision, reason, step = self._gate(category, injection, reply, service, confidence, policy)
         path.append(
@@ -295,6 +296,7 @@ class ReplyPipeline:
 
     def _score(
         self,
+        question: str,
         triage: TriageResult,
         hits: Sequence[ScoredChunk],
         reply: Reply,
@@ -322,6 +324,7 @@ class ReplyPipeline:
             reply.evidence,
             answered=reply.answered,
             first_cited_chunk=reply.citations[0].chunk_id if reply.citations else None,
+            question=question,
         )
         return self._confidence.score(
             values,
