@@ -235,6 +235,9 @@ class BenchServer:
             LOG_LEVEL="WARNING",
             ENVIRONMENT="development",
             PYTHONUNBUFFERED="1",
+            # the foundation's own paths (message POST, fan-out); the AI's replies are measured
+            # by bench.pipeline and the load harness
+            PIPELINE_WORKER="false",
         )
         env.update(self.extra_env)  # --server-env, for A/B runs (DB_POOL_SIZE=30, ...)
         self._log_file = self.log_path.open("wb")

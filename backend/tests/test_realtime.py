@@ -29,6 +29,8 @@ def replicas(pg_url, tmp_path_factory):
         # each replica has its own embedded vector store: keep them off the shared ingestion
         # queue (the session app indexes the knowledge tests' documents)
         "KNOWLEDGE_WORKER": "false",
+        # these tests count the frames a message causes: no AI replies in between
+        "PIPELINE_WORKER": "false",
     }
     with (
         running_server(env, tmp_path_factory.mktemp("replica1")) as one,

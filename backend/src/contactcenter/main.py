@@ -24,6 +24,7 @@ from contactcenter.core import database
 from contactcenter.core.config import Settings, get_settings
 from contactcenter.core.handlers import BodySizeLimitMiddleware, install_handlers
 from contactcenter.core.logging import RequestIdMiddleware, configure_logging
+from contactcenter.hitl.endpoints import router as hitl_router
 from contactcenter.knowledge.endpoints import UPLOAD_PATH
 from contactcenter.knowledge.endpoints import router as knowledge_router
 from contactcenter.knowledge.index import KnowledgeIndex
@@ -168,6 +169,7 @@ def create_app(settings: Settings | None = None, *, print_banner: bool = False) 
     app.include_router(knowledge_router)
     app.include_router(triage_router)
     app.include_router(pipeline_router)
+    app.include_router(hitl_router)
     app.include_router(realtime_router)
 
     @app.get("/health", tags=["ops"], summary="Liveness: the process answers")

@@ -62,6 +62,10 @@ class ConversationOut(BaseModel):
     channel: str
     status: ConversationStatus
     priority: Literal["normal", "high", "urgent"] = "normal"
+    assigned_to: UUID | None = None
+    ai_paused: bool = Field(
+        default=False, description="An agent has taken over: the AI only drafts suggestions."
+    )
     subject: str | None
     metadata: dict[str, Any] = Field(validation_alias="metadata_")
     created_at: datetime

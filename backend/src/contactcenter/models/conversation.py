@@ -20,6 +20,8 @@ class Conversation(Base):
     channel: Mapped[str] = mapped_column(server_default=sql("'web'"))
     status: Mapped[str] = mapped_column(server_default=sql("'open'"))
     priority: Mapped[str] = mapped_column(server_default=sql("'normal'"))
+    assigned_to: Mapped[UUID | None] = mapped_column(ForeignKey("users.id"))
+    ai_paused: Mapped[bool] = mapped_column(server_default=sql("false"))
     subject: Mapped[str | None]
     metadata_: Mapped[dict[str, Any]] = mapped_column("metadata", server_default=sql("'{}'::jsonb"))
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())

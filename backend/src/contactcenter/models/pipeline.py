@@ -79,6 +79,12 @@ class Draft(Base):
     citations: Mapped[list[dict[str, Any]]]
     claimed_by: Mapped[UUID | None] = mapped_column(ForeignKey("users.id"))
     claim_expires_at: Mapped[datetime | None]
+    decided_by: Mapped[UUID | None] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[datetime | None]
+    decision_note: Mapped[str | None]
+    sent_text: Mapped[str | None]
+    sent_message_id: Mapped[UUID | None] = mapped_column(ForeignKey("messages.id"))
+    policy: Mapped[dict[str, Any] | None]
     created_at: Mapped[datetime] = mapped_column(server_default=func.clock_timestamp())
     updated_at: Mapped[datetime] = mapped_column(server_default=func.clock_timestamp())
 

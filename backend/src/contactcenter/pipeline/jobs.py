@@ -35,9 +35,11 @@ from contactcenter.conversations.schemas import (
 )
 from contactcenter.core.config import Settings
 from contactcenter.core.database import Database
+from contactcenter.guardrails.injection import InjectionResult
 from contactcenter.guardrails.pii import redact
 from contactcenter.pipeline import repository
 from contactcenter.pipeline.compliance import safety_kind
+from contactcenter.pipeline.confidence import Confidence
 from contactcenter.pipeline.core import (
     SAFETY_PREAMBLE,
     PipelineResult,
@@ -54,12 +56,13 @@ from contactcenter.pipeline.schemas import (
     Decision,
     DraftCreated,
     DraftOut,
+    DraftReason,
     Priority,
 )
 from contactcenter.realtime.events import ConversationUpdated, MessageCreated
 from contactcenter.realtime.publisher import Audience, conversation_topic, publish, tenant_topic
 from contactcenter.tickets import TicketAdapter, TicketError, TicketRequest
-from contactcenter.triage.schemas import Category
+from contactcenter.triage.schemas import Category, TriageResult
 
 log = structlog.get_logger(__name__)
 
@@ -284,14 +287,20 @@ class ReplyWorker:
         deltas = DeltaPublisher(
             self.db, self.channel, job.tenant_id, job.conversation_id, job.message_id
         )
+        paused = context.conversation.ai_paused
         result = await self.pipeline.decide(
             context.message.text,
             policy,
             message_id=job.message_id,
             history=context.history,
-            on_delta=deltas if self.settings.pipeline.stream else None,
+            on_delta=deltas if self.settings.pipeline.stream and not paused else None,
         )
         await deltas.flush()
+        if paused and result.decision in (Decision.auto_sent, Decision.draft):
+            # an agent holds the conversation: the AI only suggests
+            result.decision = Decision.draft
+            result.reason = DraftReason.human_control
+            result.decision_path.append("an agent has taken over -> suggestion for the agent")
         receipt_error: str | None = None
         receipt: Any = None
         if result.service_request is not None and result.ticket_reference is not None:
@@ -549,7 +558,8 @@ class ReplyWorker:
 
         conversation = context.conversation
         already_waiting = conversation.status == ConversationStatus.pending_human.value
-        if safety or failed or not already_waiting:
+        held = result.reason is DraftReason.human_control  # the agent answers; no notice
+        if (safety or failed or not already_waiting) and not held:
             notice = SAFETY_PREAMBLE if safety else (FAILURE_NOTICE if failed else HANDOFF_NOTICE)
             message = await repository.insert_message(
                 session,
@@ -693,11 +703,6 @@ class ReplyWorker:
         context: repository.JobContext,
         detail: str,
     ) -> None:
-        from contactcenter.guardrails.injection import InjectionResult
-        from contactcenter.pipeline.confidence import Confidence
-        from contactcenter.pipeline.schemas import DraftReason
-        from contactcenter.triage.schemas import TriageResult
-
         triage = TriageResult(
             category=Category.informational,
             confidence=0.0,

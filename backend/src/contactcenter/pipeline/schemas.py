@@ -26,6 +26,7 @@ class DraftReason(StrEnum):
     injection = "injection"
     ai_failure = "ai_failure"
     no_answer = "no_answer"
+    human_control = "human_control"  # an agent has taken the conversation over
 
 
 class Priority(StrEnum):
@@ -60,7 +61,21 @@ class DraftOut(BaseModel):
     text: str
     citations: list[CitationOut]
     claimed_by: UUID | None
+    claim_expires_at: datetime | None = None
     created_at: datetime
+    decided_by: UUID | None = None
+    decided_at: datetime | None = None
+    decision_note: str | None = Field(default=None, description="A rejection's reason.")
+    sent_text: str | None = Field(
+        default=None, description="What reached the customer (the edit, when edited)."
+    )
+
+
+class DraftUpdated(BaseModel):
+    """Claimed, released or decided: the queue updates the item."""
+
+    type: Literal["draft.updated"] = "draft.updated"
+    draft: DraftOut
 
 
 class OutcomeOut(BaseModel):

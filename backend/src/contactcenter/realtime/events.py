@@ -17,6 +17,7 @@ from contactcenter.pipeline.schemas import (
     AiTyping,
     AlertRaised,
     DraftCreated,
+    DraftUpdated,
 )
 
 
@@ -45,6 +46,7 @@ RealtimeEvent = Annotated[
     | AiReplyDelta
     | AiReplyWithdrawn
     | DraftCreated
+    | DraftUpdated
     | AlertRaised,
     Field(discriminator="type"),
 ]

@@ -1,0 +1,1 @@
+"""Human in the loop: the approval queue, decisions on drafts, conversation control."""

@@ -1,0 +1,55 @@
+"""Human in the loop: decisions on drafts (who, when, what was sent, the policy in force), claims,
+and conversation control (an agent takes over: the AI only suggests).
+
+Revision ID: 0004_hitl
+Revises: 0003_pipeline
+Create Date: 2026-11-21
+
+Decisions are written by the service after its own role and tenant checks (a draft's decision
+also inserts the reply, which customers' and agents' RLS rights do not cover); staff read.
+"""
+
+from alembic import op
+
+revision = "0004_hitl"
+down_revision = "0003_pipeline"
+branch_labels = None
+depends_on = None
+
+UPGRADE = r"""
+ALTER TABLE drafts
+  ADD COLUMN decided_by       uuid REFERENCES users(id) ON DELETE SET NULL,
+  ADD COLUMN decided_at       timestamptz,
+  ADD COLUMN decision_note    text CHECK (length(decision_note) <= 2000),
+  ADD COLUMN sent_text        text,
+  ADD COLUMN sent_message_id  uuid REFERENCES messages(id) ON DELETE SET NULL,
+  ADD COLUMN policy           jsonb;
+ALTER TABLE drafts DROP CONSTRAINT drafts_reason_check;
+ALTER TABLE drafts ADD CONSTRAINT drafts_reason_check
+  CHECK (reason IN ('low_confidence', 'safety', 'injection', 'ai_failure', 'no_answer',
+                    'human_control'));
+-- a decided draft names its decider and time; a pending one has neither
+ALTER TABLE drafts ADD CONSTRAINT drafts_decision_recorded
+  CHECK ((status IN ('pending_review', 'superseded')) = (decided_at IS NULL));
+
+ALTER TABLE conversations
+  ADD COLUMN assigned_to  uuid REFERENCES users(id) ON DELETE SET NULL,
+  ADD COLUMN ai_paused    boolean NOT NULL DEFAULT false;
+"""
+
+
+def upgrade() -> None:
+    op.execute(UPGRADE)
+
+
+def downgrade() -> None:
+    op.execute(
+        """
+        ALTER TABLE conversations DROP COLUMN IF EXISTS ai_paused,
+          DROP COLUMN IF EXISTS assigned_to;
+        ALTER TABLE drafts DROP CONSTRAINT IF EXISTS drafts_decision_recorded;
+        ALTER TABLE drafts DROP COLUMN IF EXISTS policy, DROP COLUMN IF EXISTS sent_message_id,
+          DROP COLUMN IF EXISTS sent_text, DROP COLUMN IF EXISTS decision_note,
+          DROP COLUMN IF EXISTS decided_at, DROP COLUMN IF EXISTS decided_by;
+        """
+    )
