@@ -23,6 +23,7 @@ from contactcenter.core.config import (
     DatabaseSettings,
     DemoSettings,
     Environment,
+    JobsSettings,
     PipelineSettings,
     Settings,
 )
@@ -63,6 +64,8 @@ def make_settings(pg_url: str, data_dir: Path, **overrides: object) -> Settings:
         demo=DemoSettings(seed=False),
         # tests that need replies drive a ReplyWorker of their own (tests/test_pipeline.py)
         pipeline=PipelineSettings(worker=False),
+        # tests run the sweeps themselves, with time moved forward (tests/test_jobs.py)
+        jobs=JobsSettings(enabled=False),
     )
     return settings.model_copy(update=overrides)
 

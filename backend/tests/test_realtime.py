@@ -31,6 +31,7 @@ def replicas(pg_url, tmp_path_factory):
         "KNOWLEDGE_WORKER": "false",
         # these tests count the frames a message causes: no AI replies in between
         "PIPELINE_WORKER": "false",
+        "JOBS_ENABLED": "false",
     }
     with (
         running_server(env, tmp_path_factory.mktemp("replica1")) as one,

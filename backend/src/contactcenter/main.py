@@ -15,6 +15,7 @@ from fastapi.routing import APIRoute
 from sqlalchemy import text
 
 from contactcenter import __version__
+from contactcenter.analytics.endpoints import router as analytics_router
 from contactcenter.auth.endpoints import router as auth_router
 from contactcenter.auth.tokens import JwksCache, TokenIssuer, TokenVerifier
 from contactcenter.contract import openapi_with_realtime
@@ -25,6 +26,7 @@ from contactcenter.core.config import Settings, get_settings
 from contactcenter.core.handlers import BodySizeLimitMiddleware, install_handlers
 from contactcenter.core.logging import RequestIdMiddleware, configure_logging
 from contactcenter.hitl.endpoints import router as hitl_router
+from contactcenter.jobs.scheduler import Scheduler
 from contactcenter.knowledge.endpoints import UPLOAD_PATH
 from contactcenter.knowledge.endpoints import router as knowledge_router
 from contactcenter.knowledge.index import KnowledgeIndex
@@ -78,6 +80,7 @@ def create_app(settings: Settings | None = None, *, print_banner: bool = False) 
         store: VectorStore | None = None
         worker: IngestionWorker | None = None
         replies: ReplyWorker | None = None
+        scheduler: Scheduler | None = None
         try:
             if settings.run_migrations:
                 await database.migrate(db)
@@ -117,6 +120,9 @@ def create_app(settings: Settings | None = None, *, print_banner: bool = False) 
                 )
                 replies.start()
                 app.state.replies = replies
+            if settings.jobs.enabled:
+                scheduler = Scheduler(settings, db)
+                scheduler.start()
             hub = RealtimeHub(db.listen_url, settings.realtime.channel, _spill_loader(db))
             await hub.start()
             app.state.hub = hub
@@ -126,6 +132,8 @@ def create_app(settings: Settings | None = None, *, print_banner: bool = False) 
                 print(banner(settings, app.state.demo), flush=True)
             yield
         finally:
+            if scheduler is not None:
+                await scheduler.stop()
             if replies is not None:
                 await replies.stop()
             if worker is not None:
@@ -170,6 +178,7 @@ def create_app(settings: Settings | None = None, *, print_banner: bool = False) 
     app.include_router(triage_router)
     app.include_router(pipeline_router)
     app.include_router(hitl_router)
+    app.include_router(analytics_router)
     app.include_router(realtime_router)
 
     @app.get("/health", tags=["ops"], summary="Liveness: the process answers")

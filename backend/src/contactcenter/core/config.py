@@ -284,6 +284,17 @@ class PipelineSettings(BaseSettings):
         return self
 
 
+class JobsSettings(BaseSettings):
+    model_config = _group("JOBS_")
+
+    enabled: bool = Field(
+        default=True,
+        description="Run the lifecycle sweeps (escalation, session expiry, retention) here; "
+        "across replicas each sweep runs in one process at a time (advisory lock).",
+    )
+    interval_s: float = Field(default=15.0, ge=1, le=3600, description="Sweep period.")
+
+
 class DemoSettings(BaseSettings):
     model_config = _group("DEMO_")
 
@@ -325,6 +336,7 @@ class Settings(BaseSettings):
     knowledge: KnowledgeSettings = Field(default_factory=KnowledgeSettings)
     llm: LLMSettings = Field(default_factory=LLMSettings)
     pipeline: PipelineSettings = Field(default_factory=PipelineSettings)
+    jobs: JobsSettings = Field(default_factory=JobsSettings)
 
     @property
     def embedded_database(self) -> bool:

@@ -85,6 +85,7 @@ class Draft(Base):
     sent_text: Mapped[str | None]
     sent_message_id: Mapped[UUID | None] = mapped_column(ForeignKey("messages.id"))
     policy: Mapped[dict[str, Any] | None]
+    escalated_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(server_default=func.clock_timestamp())
     updated_at: Mapped[datetime] = mapped_column(server_default=func.clock_timestamp())
 

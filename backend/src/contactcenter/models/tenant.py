@@ -18,4 +18,7 @@ class Tenant(Base):
     name: Mapped[str]
     settings: Mapped[dict[str, Any]] = mapped_column(server_default=text("'{}'::jsonb"))
     confidence_threshold: Mapped[float] = mapped_column(server_default=text("0.80"))
+    escalation_after_s: Mapped[int] = mapped_column(server_default=text("300"))
+    session_idle_s: Mapped[int] = mapped_column(server_default=text("3600"))
+    retention_days: Mapped[int] = mapped_column(server_default=text("365"))
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())

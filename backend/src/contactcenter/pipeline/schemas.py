@@ -65,6 +65,9 @@ class DraftOut(BaseModel):
     created_at: datetime
     decided_by: UUID | None = None
     decided_at: datetime | None = None
+    escalated_at: datetime | None = Field(
+        default=None, description="When it waited past the tenant's limit and was escalated."
+    )
     decision_note: str | None = Field(default=None, description="A rejection's reason.")
     sent_text: str | None = Field(
         default=None, description="What reached the customer (the edit, when edited)."
@@ -155,7 +158,7 @@ class DraftCreated(BaseModel):
 
 
 class Alert(BaseModel):
-    kind: Literal["ai_failure", "safety", "injection"]
+    kind: Literal["ai_failure", "safety", "injection", "escalation"]
     conversation_id: UUID
     message_id: UUID
     summary: str

@@ -1,5 +1,6 @@
 """Human in the loop: decisions on drafts (who, when, what was sent, the policy in force), claims,
-and conversation control (an agent takes over: the AI only suggests).
+conversation control (an agent takes over: the AI only suggests), and the per-tenant limits of
+the lifecycle jobs (escalation, session expiry, retention).
 
 Revision ID: 0004_hitl
 Revises: 0003_pipeline
@@ -23,7 +24,9 @@ ALTER TABLE drafts
   ADD COLUMN decision_note    text CHECK (length(decision_note) <= 2000),
   ADD COLUMN sent_text        text,
   ADD COLUMN sent_message_id  uuid REFERENCES messages(id) ON DELETE SET NULL,
-  ADD COLUMN policy           jsonb;
+  ADD COLUMN policy           jsonb,
+  ADD COLUMN escalated_at     timestamptz;
+CREATE INDEX drafts_pending_age ON drafts (created_at) WHERE status = 'pending_review';
 ALTER TABLE drafts DROP CONSTRAINT drafts_reason_check;
 ALTER TABLE drafts ADD CONSTRAINT drafts_reason_check
   CHECK (reason IN ('low_confidence', 'safety', 'injection', 'ai_failure', 'no_answer',
@@ -35,6 +38,16 @@ ALTER TABLE drafts ADD CONSTRAINT drafts_decision_recorded
 ALTER TABLE conversations
   ADD COLUMN assigned_to  uuid REFERENCES users(id) ON DELETE SET NULL,
   ADD COLUMN ai_paused    boolean NOT NULL DEFAULT false;
+CREATE INDEX conversations_live_activity ON conversations (last_message_at)
+  WHERE status IN ('open', 'pending_human');
+
+ALTER TABLE tenants
+  ADD COLUMN escalation_after_s  integer NOT NULL DEFAULT 300
+    CHECK (escalation_after_s BETWEEN 10 AND 86400),
+  ADD COLUMN session_idle_s      integer NOT NULL DEFAULT 3600
+    CHECK (session_idle_s BETWEEN 60 AND 2592000),
+  ADD COLUMN retention_days      integer NOT NULL DEFAULT 365
+    CHECK (retention_days BETWEEN 1 AND 3650);
 """
 
 
@@ -45,6 +58,11 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.execute(
         """
+        ALTER TABLE tenants DROP COLUMN IF EXISTS retention_days,
+          DROP COLUMN IF EXISTS session_idle_s, DROP COLUMN IF EXISTS escalation_after_s;
+        DROP INDEX IF EXISTS conversations_live_activity;
+        DROP INDEX IF EXISTS drafts_pending_age;
+        ALTER TABLE drafts DROP COLUMN IF EXISTS escalated_at;
         ALTER TABLE conversations DROP COLUMN IF EXISTS ai_paused,
           DROP COLUMN IF EXISTS assigned_to;
         ALTER TABLE drafts DROP CONSTRAINT IF EXISTS drafts_decision_recorded;

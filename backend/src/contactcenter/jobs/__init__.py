@@ -1,0 +1,1 @@
+"""Scheduled lifecycle jobs: escalation of waiting drafts, session expiry, retention."""
