@@ -35,6 +35,7 @@ bench: install ## latency and throughput figures (see specs/.../plan.md)
 	cd $(BACKEND) && .venv/bin/python -m bench.foundation
 	cd $(BACKEND) && .venv/bin/python -m bench.knowledge
 	cd $(BACKEND) && .venv/bin/python -m bench.pipeline
+	cd $(BACKEND) && .venv/bin/python -m bench.hitl
 
 EVAL_DIR ?= ../shared/eval
 eval: install ## quality on the labelled sets in ../shared/eval (triage, safety, injection, retrieval, answers)

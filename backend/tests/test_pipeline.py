@@ -559,7 +559,13 @@ async def test_outcomes_are_for_staff_of_the_tenant(pharmacy, build, client):
 async def test_the_threshold_is_a_tenant_policy_supervisors_move(pharmacy, db, client):
     agent, supervisor = pharmacy["agent"], pharmacy["supervisor"]
     got = await client.get("/api/v1/tenant/policy", headers=agent.headers)
-    assert got.status_code == 200 and got.json() == {"confidence_threshold": 0.8}
+    assert got.status_code == 200
+    assert got.json() == {
+        "confidence_threshold": 0.8,
+        "escalation_after_s": 300,
+        "session_idle_s": 3600,
+        "retention_days": 365,
+    }
     denied = await client.patch(
         "/api/v1/tenant/policy", headers=agent.headers, json={"confidence_threshold": 0.9}
     )
@@ -571,7 +577,9 @@ async def test_the_threshold_is_a_tenant_policy_supervisors_move(pharmacy, db, c
     moved = await client.patch(
         "/api/v1/tenant/policy", headers=supervisor.headers, json={"confidence_threshold": 0.9}
     )
-    assert moved.status_code == 200 and moved.json() == {"confidence_threshold": 0.9}
+    assert moved.status_code == 200
+    assert moved.json()["confidence_threshold"] == 0.9
+    assert moved.json()["escalation_after_s"] == 300  # untouched
     try:
         (event,) = await rows(
             db,

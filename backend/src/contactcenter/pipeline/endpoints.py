@@ -22,16 +22,36 @@ router = APIRouter(prefix="/api/v1", tags=["pipeline"])
 _AUTH_ERRORS = (ErrorCode.not_authenticated, ErrorCode.invalid_token, ErrorCode.token_expired)
 
 
+POLICY_FIELDS = ("confidence_threshold", "escalation_after_s", "session_idle_s", "retention_days")
+
+
 class TenantPolicyOut(BaseModel):
     confidence_threshold: float = Field(
         description="Replies scoring at or above it are sent without review (safety never is)."
     )
+    escalation_after_s: int = Field(description="A draft waiting longer is escalated.")
+    session_idle_s: int = Field(description="A conversation idle longer is closed as expired.")
+    retention_days: int = Field(description="Conversations older than this are purged.")
 
 
 class TenantPolicyUpdate(BaseModel):
+    """Only the fields given change."""
+
     model_config = ConfigDict(extra="forbid")
 
-    confidence_threshold: float = Field(ge=0.5, le=1.0)
+    confidence_threshold: float | None = Field(default=None, ge=0.5, le=1.0)
+    escalation_after_s: int | None = Field(default=None, ge=10, le=86_400)
+    session_idle_s: int | None = Field(default=None, ge=60, le=2_592_000)
+    retention_days: int | None = Field(default=None, ge=1, le=3650)
+
+
+def _policy_of(tenant: Tenant) -> TenantPolicyOut:
+    return TenantPolicyOut(
+        confidence_threshold=round(tenant.confidence_threshold, 4),
+        escalation_after_s=tenant.escalation_after_s,
+        session_idle_s=tenant.session_idle_s,
+        retention_days=tenant.retention_days,
+    )
 
 
 @router.get(
@@ -60,19 +80,17 @@ async def list_outcomes(
     name="get-policy",
 )
 async def get_policy(principal: StaffPrincipal, session: UserSession) -> TenantPolicyOut:
-    threshold = (
-        await session.execute(
-            select(Tenant.confidence_threshold).where(Tenant.id == principal.tenant_id)
-        )
+    tenant = (
+        await session.execute(select(Tenant).where(Tenant.id == principal.tenant_id))
     ).scalar_one()
-    return TenantPolicyOut(confidence_threshold=round(threshold, 4))
+    return _policy_of(tenant)
 
 
 @router.patch(
     "/tenant/policy",
     response_model=TenantPolicyOut,
     responses=responses(*_AUTH_ERRORS, ErrorCode.forbidden, ErrorCode.validation_failed),
-    summary="Move the confidence threshold (supervisors and admins)",
+    summary="Change the threshold or the lifecycle limits (supervisors and admins)",
     name="update-policy",
 )
 async def update_policy(
@@ -80,30 +98,29 @@ async def update_policy(
 ) -> TenantPolicyOut:
     if not principal.is_supervisor:
         raise AppError(ErrorCode.forbidden, "only supervisors and admins change the AI policy")
+    changes = body.model_dump(exclude_none=True)
     db: Database = request.app.state.db
     # tenants are not writable under RLS: the service writes, after the role check above
     async with db.transaction() as session:
-        before = (
+        tenant = (
             await session.execute(
-                select(Tenant.confidence_threshold)
-                .where(Tenant.id == principal.tenant_id)
-                .with_for_update()
+                select(Tenant).where(Tenant.id == principal.tenant_id).with_for_update()
             )
         ).scalar_one()
-        await session.execute(
-            update(Tenant)
-            .where(Tenant.id == principal.tenant_id)
-            .values(confidence_threshold=body.confidence_threshold)
-        )
-        await audit.record(
-            session,
-            tenant_id=principal.tenant_id,
-            actor_id=principal.user_id,
-            actor_kind=principal.role.value,
-            action="tenant.policy_updated",
-            subject_type="tenant",
-            subject_id=principal.tenant_id,
-            before={"confidence_threshold": round(before, 4)},
-            after={"confidence_threshold": body.confidence_threshold},
-        )
-    return TenantPolicyOut(confidence_threshold=body.confidence_threshold)
+        before = _policy_of(tenant).model_dump()
+        if changes:
+            await session.execute(
+                update(Tenant).where(Tenant.id == principal.tenant_id).values(**changes)
+            )
+            await audit.record(
+                session,
+                tenant_id=principal.tenant_id,
+                actor_id=principal.user_id,
+                actor_kind=principal.role.value,
+                action="tenant.policy_updated",
+                subject_type="tenant",
+                subject_id=principal.tenant_id,
+                before={k: before[k] for k in changes},
+                after=changes,
+            )
+        return TenantPolicyOut(**{**before, **changes})
