@@ -267,6 +267,7 @@ async def test_customers_and_other_tenants_can_do_none_of_it(floor, build, clien
         ("POST", url(draft, "approve"), None),
         ("POST", url(draft, "edit"), {"text": "x"}),
         ("POST", url(draft, "reject"), {"reason": "x"}),
+        ("POST", url(draft, "retry"), {"hint": "x"}),
         ("POST", f"/api/v1/conversations/{cid}/takeover", None),
         ("POST", f"/api/v1/conversations/{cid}/handback", None),
         ("POST", f"/api/v1/conversations/{cid}/resolve", None),
@@ -285,3 +286,40 @@ async def test_customers_and_other_tenants_can_do_none_of_it(floor, build, clien
             assert as_outsider.status_code == 404, (path, as_outsider.text)
     anonymous = await client.get("/api/v1/drafts")
     assert anonymous.status_code == 401
+
+
+async def test_after_a_rejection_the_ai_tries_again_with_a_hint(floor, build, client, db):
+    customer, conversation, draft = await drafted(floor, build, "Do you sell gift cards?")
+    ann = floor["ann"]
+    hint = {"hint": "Say gift cards are sold at the counter from $10."}
+    early = await client.post(url(draft, "retry"), headers=ann.headers, json=hint)
+    assert early.status_code == 409 and "reject it first" in early.json()["detail"]
+    await client.post(url(draft, "reject"), headers=ann.headers, json={"reason": "too vague"})
+    count = len(await messages_of(client, customer, conversation["id"]))
+
+    retried = await client.post(url(draft, "retry"), headers=ann.headers, json=hint)
+    assert retried.status_code == 201, retried.text
+    new = retried.json()
+    assert (new["status"], new["reason"], new["retry_of"], new["hint"]) == (
+        "pending_review",
+        "agent_retry",
+        draft["id"],
+        hint["hint"],
+    )
+    assert new["message_id"] == draft["message_id"] and new["text"]
+    queue = await client.get("/api/v1/drafts", headers=ann.headers)
+    assert new["id"] in [d["id"] for d in queue.json()["items"]]
+    assert len(await messages_of(client, customer, conversation["id"])) == count  # nothing sent
+
+    twice = await client.post(url(draft, "retry"), headers=ann.headers, json=hint)
+    assert twice.status_code == 409 and twice.json()["draft_id"] == new["id"]
+    blank = await client.post(url(draft, "retry"), headers=ann.headers, json={"hint": " "})
+    assert blank.status_code == 422
+    (event,) = await rows(
+        db,
+        "SELECT after FROM audit_events WHERE subject_id = :d AND action = 'draft.retried'",
+        d=new["id"],
+    )
+    assert event["after"]["hint"] == hint["hint"]
+    approved = await client.post(f"/api/v1/drafts/{new['id']}/approve", headers=ann.headers)
+    assert approved.status_code == 200

@@ -163,3 +163,10 @@ def test_the_embedding_cache_embeds_each_text_once_and_keeps_order() -> None:
     # bounded: the least recently used entries go
     cache.embed_passages([Passage("", "new")])
     assert len(cache._vectors) == 3
+
+
+def test_an_agents_hint_travels_delimited_beside_the_question() -> None:
+    _, user = build_messages("S", "Gift cards?", [], [], "Mention the $10 minimum")
+    assert "NOTE FROM OUR TEAM" in user.content
+    assert user.content.count(BEGIN_DATA) == 3
+    assert user.content.index("Mention the $10 minimum") < user.content.index("Gift cards?")

@@ -19,6 +19,7 @@ from contactcenter.hitl.schemas import (
     EditRequest,
     NoteRequest,
     RejectRequest,
+    RetryRequest,
 )
 from contactcenter.pipeline.schemas import DraftOut
 from contactcenter.triage.schemas import Category
@@ -156,6 +157,33 @@ async def reject(
         draft_id,
         "reject",
         reason=body.reason,
+    )
+
+
+@router.post(
+    "/drafts/{draft_id}/retry",
+    response_model=DraftOut,
+    status_code=201,
+    responses=responses(
+        *_AUTH,
+        ErrorCode.draft_not_found,
+        ErrorCode.conflict,
+        ErrorCode.conversation_closed,
+        ErrorCode.validation_failed,
+    ),
+    summary="After a rejection: the AI writes a new draft, steered by your hint",
+    name="retry-draft",
+)
+async def retry(
+    draft_id: UUID, body: RetryRequest, request: Request, principal: StaffPrincipal
+) -> DraftOut:
+    return await service.retry(
+        request.app.state.db,
+        request.app.state.settings,
+        principal,
+        draft_id,
+        body.hint,
+        request.app.state.pipeline,
     )
 
 

@@ -34,6 +34,17 @@ class RejectRequest(BaseModel):
     _check = field_validator("reason")(_not_blank)
 
 
+class RetryRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    hint: CleanStr = Field(
+        min_length=1,
+        max_length=1000,
+        description="What the AI should do differently (it steers retrieval and the reply).",
+    )
+    _check = field_validator("hint")(_not_blank)
+
+
 class NoteRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 

@@ -36,7 +36,15 @@ from contactcenter.core.errors import AppError, ErrorCode
 from contactcenter.hitl.schemas import AuditEventOut, DraftDetail, DraftPage
 from contactcenter.models import AiOutcome, AuditEvent, Conversation, Draft, Message, Tenant
 from contactcenter.pipeline import repository as pipeline_repository
-from contactcenter.pipeline.schemas import DraftOut, DraftUpdated, OutcomeOut
+from contactcenter.pipeline.core import ReplyPipeline
+from contactcenter.pipeline.jobs import policy_of
+from contactcenter.pipeline.schemas import (
+    DraftCreated,
+    DraftOut,
+    DraftReason,
+    DraftUpdated,
+    OutcomeOut,
+)
 from contactcenter.realtime.events import ConversationUpdated, MessageCreated
 from contactcenter.realtime.publisher import Audience, conversation_topic, publish, tenant_topic
 
@@ -316,6 +324,125 @@ async def decide(
         await _announce_draft(session, settings, out, principal.tenant_id)
         await _back_to_ai_if_done(session, settings, principal, conversation)
         return out
+
+
+async def retry(
+    db: Database,
+    settings: Settings,
+    principal: Principal,
+    draft_id: UUID,
+    hint: str,
+    pipeline: ReplyPipeline,
+) -> DraftOut:
+    """After a rejection: the AI writes a new draft for the same question, steered by the
+    agent's hint. Nothing is sent; the new draft waits in the queue like any other. The AI runs
+    between two short transactions, never inside one."""
+    async with db.transaction() as session:
+        rejected = await _locked_draft(session, principal, draft_id)
+        _must_be_retryable(rejected)
+        conversation = await _conversation(session, principal, rejected.conversation_id, lock=False)
+        _must_be_open(conversation)
+        question = (
+            await session.execute(select(Message).where(Message.id == rejected.message_id))
+        ).scalar_one()
+        tenant = (
+            await session.execute(select(Tenant).where(Tenant.id == principal.tenant_id))
+        ).scalar_one()
+        history = [
+            (m.author_kind, m.text)
+            for m in reversed(
+                list(
+                    (
+                        await session.execute(
+                            select(Message)
+                            .where(
+                                Message.conversation_id == question.conversation_id,
+                                Message.seq < question.seq,
+                                Message.visibility == "public",
+                            )
+                            .order_by(Message.seq.desc())
+                            .limit(6)
+                        )
+                    ).scalars()
+                )
+            )
+        ]
+    result = await pipeline.decide(
+        question.text,
+        policy_of(tenant),
+        message_id=question.id,
+        history=history,
+        stream=False,
+        hint=hint,
+    )
+    async with db.transaction() as session:
+        await ensure_profile(session, principal)
+        rejected = await _locked_draft(session, principal, draft_id)
+        _must_be_retryable(rejected)
+        waiting = (
+            await session.execute(
+                select(Draft.id).where(
+                    Draft.message_id == rejected.message_id, Draft.status == "pending_review"
+                )
+            )
+        ).scalar_one_or_none()
+        if waiting is not None:
+            raise AppError(
+                ErrorCode.conflict,
+                f"draft {waiting} for this message is already waiting for review",
+                draft_id=str(waiting),
+            )
+        draft = await pipeline_repository.insert_draft(
+            session,
+            {
+                "tenant_id": rejected.tenant_id,
+                "conversation_id": rejected.conversation_id,
+                "message_id": rejected.message_id,
+                "outcome_id": rejected.outcome_id,
+                "priority": rejected.priority,
+                "reason": DraftReason.agent_retry.value,
+                "category": rejected.category,
+                "confidence": result.confidence.value,
+                "text": result.reply_text,
+                "citations": [c.model_dump(mode="json") for c in result.reply.citations]
+                if result.reply
+                else [],
+                "retry_of": rejected.id,
+                "hint": hint,
+            },
+        )
+        await _record(
+            session,
+            principal,
+            draft,
+            "draft.retried",
+            {"retry_of": str(rejected.id), "status": rejected.status},
+            {
+                "status": draft.status,
+                "hint": hint,
+                "confidence": draft.confidence,
+                "decision_path": result.decision_path,
+            },
+        )
+        out = DraftOut.model_validate(draft)
+        await publish(
+            session,
+            settings.realtime.channel,
+            tenant_id=draft.tenant_id,
+            topics=[tenant_topic(draft.tenant_id, "queue")],
+            event=DraftCreated(draft=out),
+            audience=Audience.staff,
+        )
+        return out
+
+
+def _must_be_retryable(draft: Draft) -> None:
+    if draft.status != "rejected":
+        raise AppError(
+            ErrorCode.conflict,
+            f"the draft is {draft.status}: reject it first, then ask the AI to try again",
+            status=draft.status,
+        )
 
 
 # -- conversation control ------------------------------------------------------------------------

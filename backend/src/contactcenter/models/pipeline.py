@@ -86,6 +86,8 @@ class Draft(Base):
     sent_message_id: Mapped[UUID | None] = mapped_column(ForeignKey("messages.id"))
     policy: Mapped[dict[str, Any] | None]
     escalated_at: Mapped[datetime | None]
+    retry_of: Mapped[UUID | None] = mapped_column(ForeignKey("drafts.id"))
+    hint: Mapped[str | None]
     created_at: Mapped[datetime] = mapped_column(server_default=func.clock_timestamp())
     updated_at: Mapped[datetime] = mapped_column(server_default=func.clock_timestamp())
 

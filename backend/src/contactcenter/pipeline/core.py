@@ -172,7 +172,9 @@ class ReplyPipeline:
         history: Sequence[tuple[str, str]] = (),
         on_delta: OnDelta | None = None,
         stream: bool = True,
+        hint: str | None = None,
     ) -> PipelineResult:
+        """`hint`: an agent's note for a retry; it steers retrieval and the reply."""
         clock = _Clock()
         t = clock.started
         # the three read only the message: they run side by side (the models release the GIL);
@@ -180,7 +182,12 @@ class ReplyPipeline:
         triage, injection, hits = await asyncio.gather(
             clock.timed("triage", self._classify(text)),
             clock.timed("injection", self.detect_injection(text)),
-            clock.timed("retrieve", self._retrieve(policy.id, neutralise(text), self._limit)),
+            clock.timed(
+                "retrieve",
+                self._retrieve(
+                    policy.id, neutralise(f"{text}\n{hint}" if hint else text), self._limit
+                ),
+            ),
         )
         t = time.perf_counter()
         category = triage.category
@@ -196,6 +203,8 @@ class ReplyPipeline:
                 score=round(injection.score, 3),
                 reasons=injection.reasons,
             )
+        if hint:
+            path.append("an agent's hint steers this retry")
         path.append(
             f"retrieval: {len(hits)} passages"
             + (f", best {hits[0].score:.2f} ({hits[0].title})" if hits else "")
@@ -224,6 +233,7 @@ class ReplyPipeline:
                     tenant_id=str(policy.id),
                     history=history,
                     on_delta=on_delta if streaming else None,
+                    hint=hint,
                 )
                 if category is Category.safety_compliance:
                     reply.text = (

@@ -153,7 +153,11 @@ def passage_block(hits: Sequence[ScoredChunk]) -> str:
 
 
 def build_messages(
-    system: str, question: str, hits: Sequence[ScoredChunk], history: Sequence[tuple[str, str]]
+    system: str,
+    question: str,
+    hits: Sequence[ScoredChunk],
+    history: Sequence[tuple[str, str]],
+    hint: str | None = None,
 ) -> list[ChatMessage]:
     earlier = "\n".join(f"{who}: {neutralise(text)[:500]}" for who, text in history[-6:])
     user = (
@@ -161,6 +165,12 @@ def build_messages(
         + (
             f"EARLIER IN THIS CONVERSATION:\n{BEGIN_DATA}\n{earlier}\n{END_DATA}\n\n"
             if earlier
+            else ""
+        )
+        + (
+            "NOTE FROM OUR TEAM for this reply (the knowledge rules above still apply):\n"
+            f"{BEGIN_DATA}\n{neutralise(hint)[:1000]}\n{END_DATA}\n\n"
+            if hint
             else ""
         )
         + f"CUSTOMER MESSAGE:\n{BEGIN_DATA}\n{neutralise(question)}\n{END_DATA}"
@@ -209,11 +219,12 @@ class ReplyComposer:
         tenant_id: str,
         history: Sequence[tuple[str, str]] = (),
         on_delta: OnDelta | None = None,
+        hint: str | None = None,
     ) -> Reply:
         errors: list[str] = []
         if self._chain is not None:
             try:
-                return await self._llm(question, hits, voice, tenant_id, history, on_delta)
+                return await self._llm(question, hits, voice, tenant_id, history, on_delta, hint)
             except AllProvidersFailed as exc:
                 errors = [
                     f"{e.provider}: {e.kind}" + (f" ({e.detail})" if e.detail else "")
@@ -225,7 +236,8 @@ class ReplyComposer:
                 raise ResponderFailed("every chat model failed: " + "; ".join(errors))
             log.warning("pipeline.respond.offline_fallback", errors=errors)
         try:
-            reply = await self._offline(question, hits, voice)
+            # the offline responder quotes what is closest to what it is asked: the hint joins in
+            reply = await self._offline(f"{question} {hint}" if hint else question, hits, voice)
         except Exception as exc:
             detail = "; ".join([*errors, f"offline responder: {type(exc).__name__}"])
             raise ResponderFailed(detail) from exc
@@ -265,6 +277,7 @@ class ReplyComposer:
         tenant_id: str,
         history: Sequence[tuple[str, str]],
         on_delta: OnDelta | None,
+        hint: str | None = None,
     ) -> Reply:
         assert self._chain is not None
         prompt = load_prompt(REPLY_PROMPT)
@@ -275,7 +288,7 @@ class ReplyComposer:
             contact=voice.contact or "a person from the team will answer",
         )
         request = LLMRequest(
-            messages=build_messages(system, question, hits, history),
+            messages=build_messages(system, question, hits, history, hint),
             tags=CallTags(
                 flow="reply",
                 tenant_id=tenant_id,

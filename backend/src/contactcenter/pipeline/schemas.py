@@ -27,6 +27,7 @@ class DraftReason(StrEnum):
     ai_failure = "ai_failure"
     no_answer = "no_answer"
     human_control = "human_control"  # an agent has taken the conversation over
+    agent_retry = "agent_retry"  # an agent rejected a draft and asked the AI to try again
 
 
 class Priority(StrEnum):
@@ -65,6 +66,10 @@ class DraftOut(BaseModel):
     created_at: datetime
     decided_by: UUID | None = None
     decided_at: datetime | None = None
+    retry_of: UUID | None = Field(
+        default=None, description="The rejected draft this one retries (with `hint`)."
+    )
+    hint: str | None = None
     escalated_at: datetime | None = Field(
         default=None, description="When it waited past the tenant's limit and was escalated."
     )

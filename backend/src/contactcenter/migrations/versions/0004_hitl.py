@@ -25,12 +25,20 @@ ALTER TABLE drafts
   ADD COLUMN sent_text        text,
   ADD COLUMN sent_message_id  uuid REFERENCES messages(id) ON DELETE SET NULL,
   ADD COLUMN policy           jsonb,
-  ADD COLUMN escalated_at     timestamptz;
+  ADD COLUMN escalated_at     timestamptz,
+  -- "try again with a hint": the new draft names the one it replaces and the agent's hint
+  ADD COLUMN retry_of         uuid REFERENCES drafts(id) ON DELETE SET NULL,
+  ADD COLUMN hint             text CHECK (length(hint) <= 1000);
+-- a message may now have several drafts (a rejected one and its retries), one pending at most
+ALTER TABLE drafts DROP CONSTRAINT drafts_message_id_key;
+CREATE INDEX drafts_message ON drafts (message_id);
+CREATE UNIQUE INDEX drafts_one_pending_per_message ON drafts (message_id)
+  WHERE status = 'pending_review';
 CREATE INDEX drafts_pending_age ON drafts (created_at) WHERE status = 'pending_review';
 ALTER TABLE drafts DROP CONSTRAINT drafts_reason_check;
 ALTER TABLE drafts ADD CONSTRAINT drafts_reason_check
   CHECK (reason IN ('low_confidence', 'safety', 'injection', 'ai_failure', 'no_answer',
-                    'human_control'));
+                    'human_control', 'agent_retry'));
 -- a decided draft names its decider and time; a pending one has neither
 ALTER TABLE drafts ADD CONSTRAINT drafts_decision_recorded
   CHECK ((status IN ('pending_review', 'superseded')) = (decided_at IS NULL));
@@ -62,6 +70,10 @@ def downgrade() -> None:
           DROP COLUMN IF EXISTS session_idle_s, DROP COLUMN IF EXISTS escalation_after_s;
         DROP INDEX IF EXISTS conversations_live_activity;
         DROP INDEX IF EXISTS drafts_pending_age;
+        DROP INDEX IF EXISTS drafts_one_pending_per_message;
+        DROP INDEX IF EXISTS drafts_message;
+        ALTER TABLE drafts DROP COLUMN IF EXISTS hint, DROP COLUMN IF EXISTS retry_of;
+        ALTER TABLE drafts ADD CONSTRAINT drafts_message_id_key UNIQUE (message_id);
         ALTER TABLE drafts DROP COLUMN IF EXISTS escalated_at;
         ALTER TABLE conversations DROP COLUMN IF EXISTS ai_paused,
           DROP COLUMN IF EXISTS assigned_to;
