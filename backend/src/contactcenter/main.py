@@ -10,7 +10,7 @@ import httpx
 import structlog
 from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.routing import APIRoute
 from sqlalchemy import text
 
@@ -31,6 +31,7 @@ from contactcenter.knowledge.endpoints import UPLOAD_PATH
 from contactcenter.knowledge.endpoints import router as knowledge_router
 from contactcenter.knowledge.index import KnowledgeIndex
 from contactcenter.knowledge.tasks import IngestionWorker
+from contactcenter.observability import metrics
 from contactcenter.pipeline.endpoints import router as pipeline_router
 from contactcenter.pipeline.jobs import ReplyWorker
 from contactcenter.pipeline.service import build_pipeline, build_tickets
@@ -170,6 +171,7 @@ def create_app(settings: Settings | None = None, *, print_banner: bool = False) 
             expose_headers=["x-request-id", "retry-after"],
             max_age=600,
         )
+    app.add_middleware(metrics.HttpMetricsMiddleware)
     app.add_middleware(RequestIdMiddleware)
 
     app.include_router(auth_router)
@@ -211,11 +213,46 @@ def create_app(settings: Settings | None = None, *, print_banner: bool = False) 
         }
         index: KnowledgeIndex = request.app.state.knowledge
         checks["knowledge"] = index.status()
-        ok = all(c["status"] in ("ok", "starting") for c in checks.values())
+        providers = request.app.state.pipeline.composer.provider_states()
+        if providers:
+            # an open breaker degrades replies (the next provider, or the offline responder,
+            # or a person answers) but does not make the service unready
+            healthy = any(state != "open" for state in providers.values())
+            checks["llm"] = {"status": "ok" if healthy else "degraded", "providers": providers}
+        else:
+            checks["llm"] = {"status": "ok", "providers": {"offline": "closed"}}
+        ok = all(c["status"] in ("ok", "starting", "degraded") for c in checks.values())
         return JSONResponse(
             {"status": "ok" if ok else "unavailable", "checks": checks},
             status_code=200 if ok else 503,
         )
+
+    @app.get(
+        "/metrics",
+        tags=["ops"],
+        summary="Prometheus metrics of this process",
+        response_class=Response,
+        responses={200: {"content": {"text/plain": {}}}},
+    )
+    async def prometheus_metrics(request: Request) -> Response:
+        hub: RealtimeHub = request.app.state.hub
+        metrics.realtime_connections.set(hub.connection_count)
+        db: database.Database = request.app.state.db
+        try:
+            async with db.transaction() as session:
+                depth = await session.execute(
+                    text(
+                        "SELECT (SELECT count(*) FROM reply_jobs WHERE status <> 'done'), "
+                        "(SELECT count(*) FROM drafts WHERE status = 'pending_review')"
+                    )
+                )
+                jobs, drafts = depth.one()
+            metrics.reply_queue_depth.set(jobs)
+            metrics.drafts_pending.set(drafts)
+        except Exception:  # the scrape still answers with what this process knows
+            log.warning("metrics.queue_depth_unavailable")
+        body, content_type = metrics.exposition()
+        return Response(body, media_type=content_type)
 
     @app.get("/", include_in_schema=False)
     async def root() -> RedirectResponse:

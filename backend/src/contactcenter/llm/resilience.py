@@ -20,6 +20,8 @@ from typing import Literal
 
 import structlog
 
+from contactcenter.observability import metrics
+
 from .base import (
     HEALTH_KINDS,
     LLMChunk,
@@ -186,6 +188,7 @@ class FallbackChain:
         attempt = 0
         while True:
             if not breaker.allow():
+                metrics.llm_errors.labels(provider.name, "circuit_open").inc()
                 raise LLMError(provider.name, "unavailable", "circuit open")
             attempt += 1
             try:
@@ -218,6 +221,7 @@ class FallbackChain:
             attempt = 0
             while True:
                 if not breaker.allow():
+                    metrics.llm_errors.labels(provider.name, "circuit_open").inc()
                     errors.append(LLMError(provider.name, "unavailable", "circuit open"))
                     break
                 attempt += 1
@@ -282,6 +286,7 @@ def _tags(request: LLMRequest) -> dict[str, object]:
 
 
 def _log_attempt(request: LLMRequest, provider: str, attempt: int, error: LLMError) -> None:
+    metrics.llm_errors.labels(provider, error.kind).inc()
     log.warning(
         "llm.attempt_failed",
         provider=provider,

@@ -37,6 +37,7 @@ from contactcenter.core.config import Settings
 from contactcenter.core.database import Database
 from contactcenter.guardrails.injection import InjectionResult
 from contactcenter.guardrails.pii import redact
+from contactcenter.observability import metrics
 from contactcenter.pipeline import repository
 from contactcenter.pipeline.compliance import safety_kind
 from contactcenter.pipeline.confidence import Confidence
@@ -296,6 +297,8 @@ class ReplyWorker:
             on_delta=deltas if self.settings.pipeline.stream and not paused else None,
         )
         await deltas.flush()
+        for stage, ms in result.latency_ms.items():
+            metrics.pipeline_stage_seconds.labels(stage).observe(ms / 1000)
         if paused and result.decision in (Decision.auto_sent, Decision.draft):
             # an agent holds the conversation: the AI only suggests
             result.decision = Decision.draft
@@ -410,6 +413,8 @@ class ReplyWorker:
                 await self._hand_over(session, job, context, result, outcome_id)
             await self._typing(session, job, typing=False)
             await repository.finish(session, job.message_id)
+        metrics.pipeline_decisions.labels(result.decision.value, result.category.value).inc()
+        metrics.reply_confidence.observe(result.confidence.value)
         log.info(
             "pipeline.outcome",
             decision=result.decision.value,

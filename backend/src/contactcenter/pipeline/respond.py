@@ -210,6 +210,10 @@ class ReplyComposer:
     def uses_llm(self) -> bool:
         return self._chain is not None
 
+    def provider_states(self) -> dict[str, str]:
+        """Each chat model's circuit breaker: closed, open or half_open."""
+        return self._chain.states() if self._chain is not None else {}
+
     async def compose(
         self,
         question: str,

@@ -36,7 +36,7 @@ async def classify(
 ) -> ClassifyResponse:
     started = time.perf_counter()
     triage: Triage = request.app.state.triage
-    result = await triage.classify(body.message)
+    result = await triage.classify(body.message, source="api")
     return ClassifyResponse(
         request_id=current_request_id() or "",
         category=result.category,

@@ -4,9 +4,11 @@ run off the event loop."""
 from __future__ import annotations
 
 import asyncio
+import time
 
 from contactcenter.core.config import Settings
 from contactcenter.embeddings import offline_embedder
+from contactcenter.observability import metrics
 from contactcenter.triage.classifier import TriageClassifier
 from contactcenter.triage.schemas import TriageResult
 
@@ -25,6 +27,11 @@ class Triage:
                 )
             return self._classifier
 
-    async def classify(self, text: str) -> TriageResult:
+    async def classify(self, text: str, source: str = "pipeline") -> TriageResult:
         classifier = await self.classifier()
-        return await asyncio.to_thread(classifier.classify, text)
+        started = time.perf_counter()
+        result = await asyncio.to_thread(classifier.classify, text)
+        metrics.observe_triage(
+            source, time.perf_counter() - started, result.category.value, result.confidence
+        )
+        return result
