@@ -25,6 +25,7 @@ from contactcenter.core.config import (
     Environment,
     JobsSettings,
     PipelineSettings,
+    RateLimitSettings,
     Settings,
 )
 from contactcenter.main import create_app
@@ -66,6 +67,8 @@ def make_settings(pg_url: str, data_dir: Path, **overrides: object) -> Settings:
         pipeline=PipelineSettings(worker=False),
         # tests run the sweeps themselves, with time moved forward (tests/test_jobs.py)
         jobs=JobsSettings(enabled=False),
+        # tests call far faster than people do; tests/test_ratelimit.py builds its own app
+        ratelimit=RateLimitSettings(enabled=False),
     )
     return settings.model_copy(update=overrides)
 

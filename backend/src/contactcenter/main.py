@@ -35,6 +35,7 @@ from contactcenter.observability import metrics
 from contactcenter.pipeline.endpoints import router as pipeline_router
 from contactcenter.pipeline.jobs import ReplyWorker
 from contactcenter.pipeline.service import build_pipeline, build_tickets
+from contactcenter.protection.ratelimit import RateLimitMiddleware
 from contactcenter.realtime.endpoints import router as realtime_router
 from contactcenter.realtime.hub import RealtimeHub
 from contactcenter.startup import banner, seed_demo
@@ -171,6 +172,8 @@ def create_app(settings: Settings | None = None, *, print_banner: bool = False) 
             expose_headers=["x-request-id", "retry-after"],
             max_age=600,
         )
+    if settings.ratelimit.enabled:
+        app.add_middleware(RateLimitMiddleware, settings=settings.ratelimit)
     app.add_middleware(metrics.HttpMetricsMiddleware)
     app.add_middleware(RequestIdMiddleware)
 

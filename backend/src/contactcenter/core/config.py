@@ -284,6 +284,20 @@ class PipelineSettings(BaseSettings):
         return self
 
 
+class RateLimitSettings(BaseSettings):
+    model_config = _group("RATELIMIT_")
+
+    enabled: bool = True
+    client_per_s: float = Field(default=10.0, gt=0, description="Per user or widget session.")
+    client_burst: float = Field(default=40.0, ge=1)
+    tenant_per_s: float = Field(default=500.0, gt=0, description="All of a tenant's callers.")
+    tenant_burst: float = Field(default=1000.0, ge=1)
+    customer_messages_per_min: float = Field(
+        default=30.0, gt=0, description="Messages one customer may post per minute."
+    )
+    customer_messages_burst: float = Field(default=6.0, ge=1)
+
+
 class JobsSettings(BaseSettings):
     model_config = _group("JOBS_")
 
@@ -337,6 +351,7 @@ class Settings(BaseSettings):
     llm: LLMSettings = Field(default_factory=LLMSettings)
     pipeline: PipelineSettings = Field(default_factory=PipelineSettings)
     jobs: JobsSettings = Field(default_factory=JobsSettings)
+    ratelimit: RateLimitSettings = Field(default_factory=RateLimitSettings)
 
     @property
     def embedded_database(self) -> bool:

@@ -21,6 +21,7 @@ class ErrorCode(Enum):
     message_too_long = ("message_too_long", HTTPStatus.UNPROCESSABLE_ENTITY)
     invalid_cursor = ("invalid_cursor", HTTPStatus.UNPROCESSABLE_ENTITY)
     payload_too_large = ("payload_too_large", HTTPStatus.REQUEST_ENTITY_TOO_LARGE)
+    rate_limited = ("rate_limited", HTTPStatus.TOO_MANY_REQUESTS)
     unsupported_media_type = ("unsupported_media_type", HTTPStatus.UNSUPPORTED_MEDIA_TYPE)
     not_authenticated = ("not_authenticated", HTTPStatus.UNAUTHORIZED)
     invalid_token = ("invalid_token", HTTPStatus.UNAUTHORIZED)

@@ -1,0 +1,1 @@
+"""Protection under load: rate limits per client and per tenant."""
