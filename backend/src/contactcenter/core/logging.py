@@ -1,4 +1,8 @@
-"""Structured JSON logs with a request id carried through contextvars."""
+"""Structured JSON logs with a request id carried through contextvars.
+
+Message texts are never logged on purpose; as a second wall, every string in a log line
+(exceptions included) goes through the PII redactor before it is written.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +14,8 @@ from typing import TextIO, cast
 
 import structlog
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from contactcenter.guardrails.pii import redact_for_log
 
 _request_id: ContextVar[str | None] = ContextVar("request_id", default=None)
 
@@ -29,6 +35,19 @@ class _CurrentStderr:
         sys.stderr.flush()
 
 
+_NOT_REDACTED = frozenset({"timestamp", "level", "request_id", "message_id", "tenant_id"})
+
+
+def redact_strings(
+    logger: object, method: str, event_dict: structlog.types.EventDict
+) -> structlog.types.EventDict:
+    """A structlog processor: PII in any string value becomes a typed placeholder."""
+    for key, value in event_dict.items():
+        if isinstance(value, str) and key not in _NOT_REDACTED:
+            event_dict[key] = redact_for_log(value)
+    return event_dict
+
+
 def configure_logging(level: str = "INFO", json_logs: bool = True) -> None:
     processors: list[structlog.types.Processor] = [
         structlog.contextvars.merge_contextvars,
@@ -39,7 +58,12 @@ def configure_logging(level: str = "INFO", json_logs: bool = True) -> None:
         structlog.processors.JSONRenderer() if json_logs else structlog.dev.ConsoleRenderer()
     )
     structlog.configure(
-        processors=[*processors, structlog.processors.format_exc_info, renderer],
+        processors=[
+            *processors,
+            structlog.processors.format_exc_info,
+            redact_strings,
+            renderer,
+        ],
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level.upper())),
         logger_factory=structlog.PrintLoggerFactory(cast("TextIO", _CurrentStderr())),
         cache_logger_on_first_use=True,
