@@ -667,3 +667,36 @@ async def test_a_chat_model_reply_streams_to_the_widget_and_records_its_cost(
     assert deltas, "nothing was streamed"
     assert [d["seq"] for d in deltas] == list(range(len(deltas)))
     assert "".join(d["delta"] for d in deltas) == answer["answer"]
+
+
+async def test_shutdown_hands_jobs_in_flight_back_without_spending_an_attempt(
+    app, pharmacy, db, build
+):
+    async with db.transaction() as session:  # other tests' leftovers: keep this worker on ours
+        await session.execute(text("UPDATE reply_jobs SET status = 'done' WHERE status <> 'done'"))
+    stuck = asyncio.Event()
+
+    async def hang(job, result):
+        stuck.set()
+        await asyncio.Event().wait()  # never finishes by itself
+
+    worker = ReplyWorker(
+        app.state.settings,
+        db,
+        app.state.pipeline,
+        LocalTicketAdapter(),
+        hooks={"before_store": hang},
+    )
+    _, _, message = await ask(build, pharmacy["tenant"], "Do you deliver on Sundays?")
+    assert await worker.claim_some() == 1
+    await asyncio.wait_for(stuck.wait(), 30)
+    await worker.stop(grace_s=0.1)
+    (job,) = await rows(db, "SELECT * FROM reply_jobs WHERE message_id = :m", m=message["id"])
+    assert (job["status"], job["attempts"], job["lease_expires_at"]) == ("queued", 0, None)
+    # another process picks it up at once and answers
+    rescuer = ReplyWorker(app.state.settings, db, app.state.pipeline, LocalTicketAdapter())
+    assert await rescuer.drain(pharmacy["tenant"].id) == 1
+    (outcome,) = await rows(
+        db, "SELECT attempts FROM ai_outcomes WHERE message_id = :m", m=message["id"]
+    )
+    assert outcome["attempts"] == 1

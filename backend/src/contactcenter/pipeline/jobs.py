@@ -75,6 +75,7 @@ FAILURE_NOTICE = (
     "Sorry, we couldn't answer automatically just now. A member of our team will reply shortly."
 )
 RETRY_BASE_S = 1.0
+SHUTDOWN_GRACE_S = 5.0
 DELTA_FLUSH_S = 0.05
 
 
@@ -154,6 +155,7 @@ class ReplyWorker:
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._running: set[asyncio.Task[None]] = set()
+        self._claimed: dict[UUID, repository.ClaimedJob] = {}  # in flight, for hand-back
         self._listener: asyncpg.Connection | None = None
         self.hooks = hooks or {}  # tests: "before_store"
 
@@ -162,16 +164,28 @@ class ReplyWorker:
     def start(self) -> None:
         self._task = asyncio.create_task(self.run(), name="reply-worker")
 
-    async def stop(self) -> None:
+    async def stop(self, grace_s: float = SHUTDOWN_GRACE_S) -> None:
+        """Graceful shutdown: claim nothing more, let jobs in flight finish for `grace_s`, then
+        hand the rest back to the queue (no attempt spent) for another process to run now."""
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
             self._task = None
+        if self._running:
+            await asyncio.wait(list(self._running), timeout=grace_s)
         for task in list(self._running):
             task.cancel()
         if self._running:
             await asyncio.gather(*self._running, return_exceptions=True)
+        unfinished = list(self._claimed.values())
+        if unfinished:
+            with contextlib.suppress(Exception):
+                async with self.db.transaction() as session:
+                    for job in unfinished:
+                        await repository.hand_back(session, job)
+            log.info("pipeline.worker.handed_back", jobs=len(unfinished))
+            self._claimed.clear()
         await self._unlisten()
 
     def wake(self) -> None:
@@ -223,6 +237,7 @@ class ReplyWorker:
             jobs = await repository.claim(session, limit=free, lease_s=self.lease_s)
         for job in jobs:
             await self._slots.acquire()
+            self._claimed[job.message_id] = job
             task = asyncio.create_task(self._guarded(job), name=f"reply-{job.message_id}")
             self._running.add(task)
             task.add_done_callback(self._running.discard)
@@ -244,7 +259,9 @@ class ReplyWorker:
     async def _guarded(self, job: repository.ClaimedJob) -> None:
         try:
             await self.process(job)
+            self._claimed.pop(job.message_id, None)
         except Exception:
+            self._claimed.pop(job.message_id, None)
             log.exception("pipeline.job.crashed", message_id=str(job.message_id))
         finally:
             self._slots.release()

@@ -96,6 +96,18 @@ async def postpone(session: AsyncSession, job: ClaimedJob, delay_s: float, error
     )
 
 
+async def hand_back(session: AsyncSession, job: ClaimedJob) -> None:
+    """Back to the queue at once, the attempt not counted (a shutdown is not the job's fault)."""
+    await session.execute(
+        text(
+            "UPDATE reply_jobs SET status = 'queued', lease_expires_at = NULL, "
+            "attempts = greatest(attempts - 1, 0), available_at = clock_timestamp() "
+            "WHERE message_id = :id AND attempts = :attempts AND status = 'running'"
+        ),
+        {"id": job.message_id, "attempts": job.attempts},
+    )
+
+
 async def finish(session: AsyncSession, message_id: UUID) -> None:
     await session.execute(
         text(
