@@ -213,3 +213,63 @@ async def test_the_threshold_advisor_reports_from_reviewers_decisions(shop, buil
     edited = next(b for b in body["bands"] if b["low"] == 0.5)
     assert (rejected["rejected"], rejected["reject_rate"]) == (1, 1.0)
     assert (edited["edited"], edited["edit_rate"]) == (1, 1.0)
+
+
+async def test_the_dashboard_agrees_with_a_scripted_floor(app, db, build, client):
+    tenant = await build.tenant("Dock Pharmacy")
+    agent = await build.staff(tenant, Role.agent)
+    supervisor = await build.staff(tenant, Role.supervisor)
+    worker = ReplyWorker(app.state.settings, db, app.state.pipeline, LocalTicketAdapter())
+    asked = {}
+    for key, question in (
+        ("gift", "Do you sell gift cards?"),
+        ("park", "Can I park outside the shop?"),
+        ("order", "Where is my order 48213? It still hasn't arrived."),
+        ("safety", "I took my tablets twice this morning by mistake and feel dizzy"),
+    ):
+        customer = await build.customer(tenant)
+        conversation = await build.conversation(customer)
+        asked[key] = await build.message(customer, conversation["id"], question)
+    await worker.drain(tenant.id)
+    outcomes = await rows(
+        db, "SELECT decision, category FROM ai_outcomes WHERE tenant_id = :t", t=tenant.id
+    )
+    drafts = {
+        key: (await rows(db, "SELECT id FROM drafts WHERE message_id = :m", m=m["id"]))
+        for key, m in asked.items()
+    }
+    assert drafts["gift"] and drafts["park"] and drafts["safety"]
+    gift, park, safety = (str(drafts[k][0]["id"]) for k in ("gift", "park", "safety"))
+    assert (await client.post(f"/api/v1/drafts/{gift}/approve", headers=agent.headers)).is_success
+    rejected = await client.post(
+        f"/api/v1/drafts/{park}/reject", headers=agent.headers, json={"reason": "no"}
+    )
+    assert rejected.is_success
+    assert (await client.post(f"/api/v1/drafts/{safety}/claim", headers=agent.headers)).is_success
+
+    denied = await client.get("/api/v1/analytics/dashboard", headers=agent.headers)
+    assert denied.status_code == 403
+    response = await client.get("/api/v1/analytics/dashboard", headers=supervisor.headers)
+    assert response.status_code == 200, response.text
+    board = response.json()
+    by_decision: dict[str, int] = {}
+    by_category: dict[str, int] = {}
+    for o in outcomes:
+        by_decision[o["decision"]] = by_decision.get(o["decision"], 0) + 1
+        by_category[o["category"]] = by_category.get(o["category"], 0) + 1
+    assert board["replies"] == 4 and board["decisions"] == by_decision
+    assert board["category_mix"] == by_category
+    assert board["auto_send_rate"] == round(by_decision.get("auto_sent", 0) / 4, 4)
+    assert board["escalations"]["safety"] == 1
+    assert board["reviews"] == {"approved": 1, "rejected": 1}
+    assert (board["approve_rate"], board["reject_rate"], board["edit_rate"]) == (0.5, 0.5, 0.0)
+    pending = 4 - 2 - by_decision.get("auto_sent", 0)  # drafts made minus decided
+    assert board["queue_depth"] == pending
+    assert board["oldest_pending_age_s"] is not None and board["oldest_pending_age_s"] >= 0
+    assert board["active_conversations"] == 4
+    assert sum(board["confidence_histogram"]) == 4
+    assert board["latency"]["total"]["p50_ms"] > 0
+    (load,) = board["agents"]
+    assert (load["agent_id"], load["claimed_now"], load["decided"]) == (str(agent.user_id), 1, 2)
+    assert board["llm_tokens"] == 0 and board["llm_cost_usd"] == 0.0
+    assert board["sla_breaches"] == {"drafts_past_limit": 0, "customers_waiting": 0}

@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from contactcenter.analytics import service
-from contactcenter.analytics.schemas import ThresholdAdvice
+from contactcenter.analytics.schemas import Dashboard, ThresholdAdvice
 from contactcenter.auth.dependencies import StaffPrincipal, UserSession
 from contactcenter.core.errors import AppError, ErrorCode, responses
 
@@ -34,3 +34,27 @@ async def threshold_advice(
     if not principal.is_supervisor:
         raise AppError(ErrorCode.forbidden, "only supervisors and admins read the advisor")
     return await service.threshold_advice(session, principal.tenant_id, window_days)
+
+
+@router.get(
+    "/dashboard",
+    response_model=Dashboard,
+    responses=responses(
+        ErrorCode.not_authenticated,
+        ErrorCode.invalid_token,
+        ErrorCode.token_expired,
+        ErrorCode.forbidden,
+        ErrorCode.validation_failed,
+    ),
+    summary="The floor at a glance, computed from the stored outcomes, drafts and "
+    "conversations (supervisors, admins)",
+    name="dashboard",
+)
+async def dashboard(
+    principal: StaffPrincipal,
+    session: UserSession,
+    window_minutes: Annotated[int, Query(ge=1, le=7 * 24 * 60)] = 60,
+) -> Dashboard:
+    if not principal.is_supervisor:
+        raise AppError(ErrorCode.forbidden, "only supervisors and admins read the dashboard")
+    return await service.dashboard(session, principal.tenant_id, window_minutes)
