@@ -16,6 +16,7 @@ from sqlalchemy import text
 
 from contactcenter import __version__
 from contactcenter.analytics.endpoints import router as analytics_router
+from contactcenter.analytics.pusher import DashboardPusher
 from contactcenter.auth.endpoints import router as auth_router
 from contactcenter.auth.tokens import JwksCache, TokenIssuer, TokenVerifier
 from contactcenter.contract import openapi_with_realtime
@@ -83,6 +84,7 @@ def create_app(settings: Settings | None = None, *, print_banner: bool = False) 
         worker: IngestionWorker | None = None
         replies: ReplyWorker | None = None
         scheduler: Scheduler | None = None
+        pusher: DashboardPusher | None = None
         try:
             if settings.run_migrations:
                 await database.migrate(db)
@@ -128,12 +130,17 @@ def create_app(settings: Settings | None = None, *, print_banner: bool = False) 
             hub = RealtimeHub(db.listen_url, settings.realtime.channel, _spill_loader(db))
             await hub.start()
             app.state.hub = hub
+            pusher = DashboardPusher(db, hub)
+            pusher.start()
+            app.state.dashboard_pusher = pusher
             app.state.conversation_visible = conversations_service.is_visible
             log.info("startup.ready", url=settings.base_url, embedded=settings.embedded_database)
             if print_banner:
                 print(banner(settings, app.state.demo), flush=True)
             yield
         finally:
+            if pusher is not None:
+                await pusher.stop()
             if scheduler is not None:
                 await scheduler.stop()
             if replies is not None:

@@ -9,6 +9,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, TypeAdapter
 
+from contactcenter.analytics.pusher import DashboardUpdated
 from contactcenter.conversations.schemas import ConversationOut, MessageOut
 from contactcenter.knowledge.schemas import KnowledgeDocumentDeleted, KnowledgeDocumentUpdated
 from contactcenter.pipeline.schemas import (
@@ -47,7 +48,8 @@ RealtimeEvent = Annotated[
     | AiReplyWithdrawn
     | DraftCreated
     | DraftUpdated
-    | AlertRaised,
+    | AlertRaised
+    | DashboardUpdated,
     Field(discriminator="type"),
 ]
 

@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import json
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -53,6 +54,7 @@ class RealtimeHub:
         self._closing = False
         # spilled envelopes are loaded in tasks; keep them referenced until they finish
         self._pending: set[asyncio.Task[None]] = set()
+        self._observers: list[Callable[[dict[str, Any]], None]] = []
 
     # lifecycle -------------------------------------------------------------------------------
     async def start(self) -> None:
@@ -165,7 +167,19 @@ class RealtimeHub:
         if envelope is not None:
             self.dispatch(envelope)
 
+    def observe(self, observer: Callable[[dict[str, Any]], None]) -> None:
+        """Call `observer` with every envelope this process receives (it must be quick)."""
+        self._observers.append(observer)
+
+    def has_subscribers(self, topic: str) -> bool:
+        return bool(self._topics.get(topic))
+
     def dispatch(self, envelope: dict[str, Any]) -> None:
+        for observer in self._observers:
+            try:
+                observer(envelope)
+            except Exception:
+                log.exception("realtime.observer_failed")
         staff_only = envelope.get("audience") == "staff"
         event = envelope.get("event")
         for topic in envelope.get("topics", []):
