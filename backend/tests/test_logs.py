@@ -40,3 +40,46 @@ async def test_the_pipeline_logs_no_message_text(app, db, build, capsys):
     assert "pipeline.injection_detected" in logged  # something was logged about it
     assert marker not in logged
     assert "jane.doe@example.com" not in logged
+
+
+async def test_the_request_id_travels_into_the_job_and_its_events(app, db, build, client):
+    import asyncpg
+
+    from tests.test_pipeline import rows
+
+    received: list[dict] = []
+    listener = await asyncpg.connect(db.listen_url)
+    await listener.add_listener(
+        app.state.settings.realtime.channel,
+        lambda *args: received.append(__import__("json").loads(args[3])),
+    )
+    try:
+        tenant = await build.tenant()
+        customer = await build.customer(tenant)
+        conversation = await build.conversation(customer)
+        response = await client.post(
+            f"/api/v1/conversations/{conversation['id']}/messages",
+            headers={**customer.headers, "X-Request-ID": "trace-4711"},
+            json={"text": "Do you sell gift cards?"},
+        )
+        assert response.headers["x-request-id"] == "trace-4711"
+        (job,) = await rows(
+            db, "SELECT request_id FROM reply_jobs WHERE message_id = :m", m=response.json()["id"]
+        )
+        assert job["request_id"] == "trace-4711"
+        worker = ReplyWorker(app.state.settings, db, app.state.pipeline, LocalTicketAdapter())
+        await worker.drain(tenant.id)
+        import asyncio
+
+        await asyncio.sleep(0.2)
+    finally:
+        await listener.close()
+    # everything the message caused, in the request and in the job (the conversation's
+    # creation was another request)
+    caused = [
+        e
+        for e in received
+        if e["tenant_id"] == str(tenant.id) and e["event"]["type"] != "conversation.created"
+    ]
+    assert {e["event"]["type"] for e in caused} >= {"message.created", "ai.typing", "draft.created"}
+    assert all(e["request_id"] == "trace-4711" for e in caused)

@@ -9,6 +9,8 @@ from __future__ import annotations
 import logging
 import sys
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import TextIO, cast
 
@@ -22,6 +24,18 @@ _request_id: ContextVar[str | None] = ContextVar("request_id", default=None)
 
 def current_request_id() -> str | None:
     return _request_id.get()
+
+
+@contextmanager
+def request_context(request_id: str | None) -> Iterator[None]:
+    """Work done on behalf of an earlier request (a job): its logs and events carry its id."""
+    token = _request_id.set(request_id)
+    structlog.contextvars.bind_contextvars(request_id=request_id)
+    try:
+        yield
+    finally:
+        structlog.contextvars.unbind_contextvars("request_id")
+        _request_id.reset(token)
 
 
 class _CurrentStderr:

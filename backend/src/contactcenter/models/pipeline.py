@@ -26,6 +26,7 @@ class ReplyJob(Base):
     available_at: Mapped[datetime] = mapped_column(server_default=func.clock_timestamp())
     lease_expires_at: Mapped[datetime | None]
     last_error: Mapped[str | None]
+    request_id: Mapped[str | None]
     created_at: Mapped[datetime] = mapped_column(server_default=func.clock_timestamp())
     finished_at: Mapped[datetime | None]
 

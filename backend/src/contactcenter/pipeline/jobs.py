@@ -35,6 +35,7 @@ from contactcenter.conversations.schemas import (
 )
 from contactcenter.core.config import Settings
 from contactcenter.core.database import Database
+from contactcenter.core.logging import request_context
 from contactcenter.guardrails.injection import InjectionResult
 from contactcenter.guardrails.pii import redact
 from contactcenter.observability import metrics
@@ -273,7 +274,8 @@ class ReplyWorker:
         structlog.contextvars.bind_contextvars(message_id=str(job.message_id))
         renewer = asyncio.create_task(self._renew(job))
         try:
-            await self._process(job)
+            with request_context(job.request_id):
+                await self._process(job)
         except asyncio.CancelledError:
             raise  # a dying worker keeps its lease; the lease runs out and the job is re-run
         except Exception as exc:

@@ -29,6 +29,7 @@ class ClaimedJob:
     tenant_id: UUID
     conversation_id: UUID
     attempts: int  # also the claim's token: a take-over increments it
+    request_id: str | None = None  # of the request that stored the message
 
 
 @dataclass(frozen=True)
@@ -57,7 +58,7 @@ _CLAIM = text(
            lease_expires_at = clock_timestamp() + make_interval(secs => :lease_s)
       FROM picked
      WHERE j.message_id = picked.message_id
-    RETURNING j.message_id, j.tenant_id, j.conversation_id, j.attempts
+    RETURNING j.message_id, j.tenant_id, j.conversation_id, j.attempts, j.request_id
     """
 )
 

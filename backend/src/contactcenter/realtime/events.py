@@ -113,6 +113,9 @@ class EventFrame(BaseModel):
     type: Literal["event"] = "event"
     topic: str
     event: RealtimeEvent
+    request_id: str | None = Field(
+        default=None, description="The request that caused the event, for tracing."
+    )
 
 
 class Heartbeat(BaseModel):

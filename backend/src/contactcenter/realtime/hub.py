@@ -186,9 +186,10 @@ class RealtimeHub:
             members = self._topics.get(topic)
             if not members:
                 continue
-            frame = json.dumps(
-                {"type": "event", "topic": topic, "event": event}, separators=(",", ":")
-            )
+            body: dict[str, Any] = {"type": "event", "topic": topic, "event": event}
+            if envelope.get("request_id"):
+                body["request_id"] = envelope["request_id"]
+            frame = json.dumps(body, separators=(",", ":"))
             for subscriber in members:
                 if staff_only and not subscriber.is_staff:
                     continue

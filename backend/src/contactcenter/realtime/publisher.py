@@ -16,6 +16,8 @@ from pydantic import BaseModel
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from contactcenter.core.logging import current_request_id
+
 _PUBLISH = text("SELECT app.publish(:channel, CAST(:envelope AS jsonb))")
 
 
@@ -37,6 +39,7 @@ def envelope(
 ) -> dict[str, Any]:
     return {
         "tenant_id": str(tenant_id),
+        "request_id": current_request_id(),
         "topics": topics,
         "audience": audience.value,
         "event": event.model_dump(mode="json"),

@@ -49,6 +49,19 @@ ALTER TABLE conversations
 CREATE INDEX conversations_live_activity ON conversations (last_message_at)
   WHERE status IN ('open', 'pending_human');
 
+-- the request that stored a customer message travels with its reply job into the worker's logs
+ALTER TABLE reply_jobs ADD COLUMN request_id text;
+CREATE OR REPLACE FUNCTION app.enqueue_reply_job() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $f$
+BEGIN
+  INSERT INTO reply_jobs (message_id, tenant_id, conversation_id, request_id)
+  VALUES (NEW.id, NEW.tenant_id, NEW.conversation_id,
+          nullif(current_setting('app.request_id', true), ''));
+  PERFORM pg_notify('contactcenter_reply_jobs', '');
+  RETURN NEW;
+END
+$f$;
+
 ALTER TABLE tenants
   ADD COLUMN escalation_after_s  integer NOT NULL DEFAULT 300
     CHECK (escalation_after_s BETWEEN 10 AND 86400),
@@ -66,6 +79,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.execute(
         """
+        ALTER TABLE reply_jobs DROP COLUMN IF EXISTS request_id;
         ALTER TABLE tenants DROP COLUMN IF EXISTS retention_days,
           DROP COLUMN IF EXISTS session_idle_s, DROP COLUMN IF EXISTS escalation_after_s;
         DROP INDEX IF EXISTS conversations_live_activity;
