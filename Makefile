@@ -6,7 +6,7 @@ VENV := $(BACKEND)/.venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format bench eval contract install clean-data
+.PHONY: run test lint format bench eval load contract install clean-data
 
 install: $(STAMP)
 
@@ -36,6 +36,11 @@ bench: install ## latency and throughput figures (see specs/.../plan.md)
 	cd $(BACKEND) && .venv/bin/python -m bench.knowledge
 	cd $(BACKEND) && .venv/bin/python -m bench.pipeline
 	cd $(BACKEND) && .venv/bin/python -m bench.hitl
+
+CUSTOMERS ?= 100
+MESSAGES ?= 3
+load: install ## drive CUSTOMERS simulated customers (HTTP + WebSocket) and agents; LLM_LATENCY_MS=1000 for a simulated chat model
+	cd $(BACKEND) && .venv/bin/python -m bench.load --customers $(CUSTOMERS) --messages $(MESSAGES) $(if $(LLM_LATENCY_MS),--llm-latency-ms $(LLM_LATENCY_MS),)
 
 EVAL_DIR ?= ../shared/eval
 eval: install ## quality on the labelled sets in ../shared/eval (triage, safety, injection, retrieval, answers)

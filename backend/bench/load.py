@@ -1,0 +1,277 @@
+"""Load harness: N simulated customers, each holding a conversation of several messages over
+HTTP and WebSocket, and a few simulated agents approving drafts, against the product started on
+embedded defaults. ``make load CUSTOMERS=N`` (not part of ``make test``).
+
+    .venv/bin/python -m bench.load --customers 1000 [--messages 3] [--agents 3]
+        [--llm-latency-ms 1000]   # a local OpenAI-compatible server instead of the offline one
+
+Per customer message it measures the first response (POST start -> the AI's reply or the
+hand-over notice on the customer's socket), the realtime delivery of the customer's own message
+(POST start -> its ``message.created`` on the socket), and for drafts the time until an agent's
+socket shows them and from approval to the reply on the customer's socket. A message with no
+response within ``--settle-s`` after the last one is lost. The last line is one JSON object.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import random
+import subprocess
+import sys
+import time
+from typing import Any
+
+import httpx
+from websockets.asyncio.client import connect
+
+from bench.foundation import AGENT_EMAIL, BenchServer, CpuMeter, free_port, percentile
+from bench.hitl import login, wait_for_knowledge
+
+QUESTIONS = [
+    "What time do you open on Saturday?",
+    "Are you open on Sundays?",
+    "How much does delivery cost?",
+    "Can I return an opened bottle of vitamins?",
+    "Do you accept my insurance card?",
+    "How do I refill my prescription?",
+    "Is my health information shared with anyone?",
+    "Do you sell gift cards?",
+    "Where is my order 48213? It hasn't arrived.",
+    "Can someone else pick up my prescription?",
+]
+
+
+def pct(values: list[float], q: float) -> float | None:
+    value = percentile(values, q)
+    return round(value, 1) if value is not None else None
+
+
+class Stats:
+    def __init__(self) -> None:
+        self.posted: dict[str, float] = {}  # message id -> POST start
+        self.sending: dict[str, float] = {}  # client_message_id -> POST start
+        self.seen_drafts: set[str] = set()
+        self.first_response: dict[str, float] = {}
+        self.delivery: list[float] = []
+        self.draft_visible: list[float] = []
+        self.approved_at: dict[str, float] = {}
+        self.approve_to_customer: list[float] = []
+        self.errors = 0
+
+
+async def customer(
+    index: int, base: str, ws_base: str, messages: int, stats: Stats, think_s: float
+) -> None:
+    rng = random.Random(index)
+    async with httpx.AsyncClient(base_url=base, timeout=60) as client:
+        try:
+            session = (await client.post("/api/v1/widget/session", json={"tenant": "demo"})).json()
+            token = session["access_token"]
+            headers = {"Authorization": f"Bearer {token}"}
+            conversation = (await client.post("/api/v1/conversations", headers=headers)).json()
+        except (httpx.HTTPError, KeyError):
+            stats.errors += 1
+            return
+        answered: dict[str, asyncio.Event] = {}
+        async with connect(f"{ws_base}?access_token={token}", max_size=None) as ws:
+            topic = f"conversation:{conversation['id']}"
+            await ws.send(json.dumps({"type": "subscribe", "topic": topic}))
+
+            async def listen() -> None:
+                async for raw in ws:
+                    frame = json.loads(raw)
+                    event = frame.get("event") or {}
+                    if event.get("type") != "message.created":
+                        continue
+                    message = event["message"]
+                    now = time.perf_counter()
+                    if message["author_kind"] == "customer":
+                        sent = stats.sending.get(message.get("client_message_id") or "")
+                        if sent is not None:
+                            stats.delivery.append((now - sent) * 1000)
+                        continue
+                    meta = message.get("metadata") or {}
+                    draft_id = meta.get("draft_id")
+                    if draft_id and draft_id in stats.approved_at:
+                        stats.approve_to_customer.append((now - stats.approved_at[draft_id]) * 1000)
+                    asked = meta.get("in_reply_to")
+                    if asked in answered and asked not in stats.first_response:
+                        stats.first_response[asked] = (now - stats.posted[asked]) * 1000
+                        answered[asked].set()
+
+            listener = asyncio.create_task(listen())
+            for _ in range(messages):
+                started = time.perf_counter()
+                client_id = f"load-{index}-{len(answered)}-{rng.random():.8f}"
+                stats.sending[client_id] = started
+                try:
+                    response = await client.post(
+                        f"/api/v1/conversations/{conversation['id']}/messages",
+                        headers=headers,
+                        json={"text": rng.choice(QUESTIONS), "client_message_id": client_id},
+                    )
+                    response.raise_for_status()
+                except httpx.HTTPError:
+                    stats.errors += 1
+                    continue
+                message_id = response.json()["id"]
+                stats.posted[message_id] = started
+                answered[message_id] = asyncio.Event()
+                try:
+                    await asyncio.wait_for(answered[message_id].wait(), 60)
+                except TimeoutError:
+                    pass  # counted as lost unless it arrives before the end
+                await asyncio.sleep(rng.uniform(0.5, 1.5) * think_s)
+            await asyncio.sleep(2)  # replies to approved drafts
+            listener.cancel()
+
+
+async def agent(
+    base: str, ws_base: str, token: str, tenant_id: str, stats: Stats, stop: asyncio.Event
+) -> None:
+    headers = {"Authorization": f"Bearer {token}"}
+    async with (
+        httpx.AsyncClient(base_url=base, timeout=60) as client,
+        connect(f"{ws_base}?access_token={token}", max_size=None) as ws,
+    ):
+        await ws.send(json.dumps({"type": "subscribe", "topic": f"tenant:{tenant_id}:queue"}))
+        while not stop.is_set():
+            try:
+                raw = await asyncio.wait_for(ws.recv(), 0.5)
+            except TimeoutError:
+                continue
+            event = json.loads(raw).get("event") or {}
+            if event.get("type") != "draft.created":
+                continue
+            draft = event["draft"]
+            if draft["id"] in stats.seen_drafts:
+                continue  # another agent has it
+            stats.seen_drafts.add(draft["id"])
+            asked = stats.posted.get(draft["message_id"])
+            if asked is not None:
+                stats.draft_visible.append((time.perf_counter() - asked) * 1000)
+            if not draft["text"]:
+                continue
+            stats.approved_at[draft["id"]] = time.perf_counter()
+            response = await client.post(f"/api/v1/drafts/{draft['id']}/approve", headers=headers)
+            if response.status_code not in (200, 409):  # 409: another agent was faster
+                stats.errors += 1
+
+
+async def run(server: BenchServer, args: argparse.Namespace) -> dict[str, Any]:
+    async with httpx.AsyncClient(base_url=server.base_url, timeout=60) as client:
+        agent_token = await login(client, AGENT_EMAIL, server.demo_password)
+        await wait_for_knowledge(client, {"Authorization": f"Bearer {agent_token}"})
+        tenant_id = (
+            await client.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {agent_token}"})
+        ).json()["tenant_id"]
+    # warm-up (not measured): the first replies load the triage and guard models
+    warm = Stats()
+    await customer(-1, server.base_url, server.ws_url, 3, warm, 0.1)
+    stats = Stats()
+    stop = asyncio.Event()
+    agents = [
+        asyncio.create_task(
+            agent(server.base_url, server.ws_url, agent_token, tenant_id, stats, stop)
+        )
+        for _ in range(args.agents)
+    ]
+    meter = CpuMeter(server.pid, server.postmaster_pid())
+    before = meter.snapshot()
+    started = time.perf_counter()
+
+    async def one(i: int) -> None:
+        await asyncio.sleep(i / args.ramp)  # customers arrive at a steady rate, then stay
+        await customer(i, server.base_url, server.ws_url, args.messages, stats, args.think_s)
+
+    await asyncio.gather(*(one(i) for i in range(args.customers)))
+    elapsed = time.perf_counter() - started
+    after = meter.snapshot()
+    stop.set()
+    await asyncio.gather(*agents, return_exceptions=True)
+    cpu = CpuMeter.delta(before, after)
+    first = list(stats.first_response.values())
+    peak, _ = server.peak_rss_mb()
+    return {
+        "customers": args.customers,
+        "messages": len(stats.posted),
+        "errors": stats.errors,
+        "lost_messages": len(stats.posted) - len(stats.first_response),
+        "first_response_p50_ms": pct(first, 50),
+        "first_response_p95_ms": pct(first, 95),
+        "first_response_p99_ms": pct(first, 99),
+        "draft_to_queue_p95_ms": pct(stats.draft_visible, 95),
+        "approve_to_customer_p95_ms": pct(stats.approve_to_customer, 95),
+        "realtime_delivery_p95_ms": pct(stats.delivery, 95),
+        "messages_per_s": round(len(stats.posted) / elapsed, 1),
+        "peak_rss_mb": peak,
+        "cpu_percent": round(100 * cpu["server"] / cpu["wall"], 1) if cpu["wall"] else None,
+        "postgres_cpu_percent": round(100 * cpu["postgres"] / cpu["wall"], 1)
+        if cpu["wall"]
+        else None,
+        "drafts": len(stats.draft_visible),
+        "llm_latency_ms": args.llm_latency_ms,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--customers", type=int, default=100)
+    parser.add_argument("--messages", type=int, default=3, help="per customer")
+    parser.add_argument("--agents", type=int, default=3)
+    parser.add_argument("--think-s", type=float, default=1.0, help="mean pause between messages")
+    parser.add_argument("--ramp", type=float, default=100, help="customers arriving per second")
+    parser.add_argument(
+        "--llm-latency-ms",
+        type=float,
+        default=None,
+        help="answer with a local OpenAI-compatible server of this latency instead of offline",
+    )
+    args = parser.parse_args()
+    env = {
+        "PIPELINE_WORKER": "true",
+        "PIPELINE_CONCURRENCY": "32",
+        "JOBS_ENABLED": "false",
+        # one machine plays every customer from one address: the per-client limits stay on
+        # (each customer is its own session) but the per-address bucket would throttle the
+        # harness's session creation, and the tenant bucket the whole crowd
+        "RATELIMIT_CLIENT_BURST": "1000",
+        "RATELIMIT_TENANT_PER_S": "100000",
+        "RATELIMIT_TENANT_BURST": "100000",
+    }
+    llm: subprocess.Popen[bytes] | None = None
+    if args.llm_latency_ms is not None:
+        port = free_port()
+        llm = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "bench.fake_llm",
+                "--port",
+                str(port),
+                "--latency-ms",
+                str(args.llm_latency_ms),
+            ]
+        )
+        env |= {
+            "LLM_PROVIDERS": '["openai"]',
+            "LLM_OPENAI_BASE_URL": f"http://127.0.0.1:{port}/v1",
+            "OPENAI_API_KEY": "load-test",
+            "LLM_OPENAI_MODEL": "bench-model",
+        }
+    server = BenchServer(env)
+    try:
+        server.start()
+        result = asyncio.run(run(server, args))
+    finally:
+        server.stop()
+        if llm is not None:
+            llm.terminate()
+            llm.wait(10)
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()
