@@ -211,6 +211,8 @@ async def run(server: BenchServer, args: argparse.Namespace) -> dict[str, Any]:
         "postgres_cpu_percent": round(100 * cpu["postgres"] / cpu["wall"], 1)
         if cpu["wall"]
         else None,
+        # the harness shares the machine: its own CPU is part of the picture
+        "harness_cpu_percent": round(100 * cpu["bench"] / cpu["wall"], 1) if cpu["wall"] else None,
         "drafts": len(stats.draft_visible),
         "llm_latency_ms": args.llm_latency_ms,
     }

@@ -170,3 +170,33 @@ def test_an_agents_hint_travels_delimited_beside_the_question() -> None:
     assert "NOTE FROM OUR TEAM" in user.content
     assert user.content.count(BEGIN_DATA) == 3
     assert user.content.index("Mention the $10 minimum") < user.content.index("Gift cards?")
+
+
+def test_a_question_asked_at_once_by_several_stages_is_embedded_once() -> None:
+    import threading
+
+    from contactcenter.embeddings.cache import CachingEmbedder, shared_cache
+
+    inner = _Counting()
+    gate = threading.Event()
+    real = inner.embed_query
+
+    def slow(text):
+        gate.wait(1.0)
+        return real(text)
+
+    inner.embed_query = slow  # type: ignore[method-assign]
+    cache = CachingEmbedder(inner)
+    results = []
+    threads = [
+        threading.Thread(target=lambda: results.append(cache.embed_query("same question")))
+        for _ in range(3)
+    ]
+    for t in threads:
+        t.start()
+    gate.set()
+    for t in threads:
+        t.join()
+    assert inner.queries == 1 and len(results) == 3
+    assert all(r.tolist() == results[0].tolist() for r in results)
+    assert shared_cache(inner) is shared_cache(inner)  # one cache per model and process

@@ -27,6 +27,7 @@ from contactcenter.core.config import Settings
 from contactcenter.core.database import Database
 from contactcenter.embeddings import build_embedder, embedding_settings
 from contactcenter.embeddings.base import Embedder, EmbedderUnavailable, Passage
+from contactcenter.embeddings.cache import shared_cache
 from contactcenter.knowledge.types import Chunk
 from contactcenter.models import KnowledgeChunk, KnowledgeCollection, KnowledgeDocument
 from contactcenter.vectorstore.base import (
@@ -300,7 +301,8 @@ class KnowledgeIndex:
             search_sync,
             self.store,
             live.spec.name,
-            live.embedder,
+            # the question is embedded once for triage, the guard and retrieval (same model)
+            shared_cache(live.embedder),
             tenant_id=tenant_id,
             question=question,
             limit=limit,

@@ -11,7 +11,7 @@ import httpx
 from contactcenter.core.config import LLMProviderName, LLMSettings, Settings
 from contactcenter.embeddings import offline_embedder
 from contactcenter.embeddings.base import Embedder
-from contactcenter.embeddings.cache import CachingEmbedder
+from contactcenter.embeddings.cache import shared_cache
 from contactcenter.knowledge.index import KnowledgeIndex
 from contactcenter.llm import CircuitBreaker, FallbackChain, LLMProvider, RetryPolicy
 from contactcenter.pipeline.confidence import ConfidenceModel
@@ -101,7 +101,7 @@ def _sentence_embedder(settings: Settings) -> Callable[[], Awaitable[Embedder]]:
             async with lock:
                 if not loaded:
                     model = await asyncio.to_thread(offline_embedder, settings)
-                    loaded.append(CachingEmbedder(model))
+                    loaded.append(shared_cache(model))
         return loaded[0]
 
     return embedder

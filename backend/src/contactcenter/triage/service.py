@@ -8,6 +8,7 @@ import time
 
 from contactcenter.core.config import Settings
 from contactcenter.embeddings import offline_embedder
+from contactcenter.embeddings.cache import shared_cache
 from contactcenter.observability import metrics
 from contactcenter.triage.classifier import TriageClassifier
 from contactcenter.triage.schemas import TriageResult
@@ -23,7 +24,7 @@ class Triage:
         async with self._lock:
             if self._classifier is None:
                 self._classifier = await asyncio.to_thread(
-                    lambda: TriageClassifier.load(offline_embedder(self._settings))
+                    lambda: TriageClassifier.load(shared_cache(offline_embedder(self._settings)))
                 )
             return self._classifier
 
