@@ -26,8 +26,8 @@ from contactcenter.core.config import Settings
 from contactcenter.core.cursors import decode_time_id_cursor, time_id_cursor
 from contactcenter.core.errors import AppError, ErrorCode
 from contactcenter.core.logging import current_request_id
-from contactcenter.models import User
-from contactcenter.realtime.events import ConversationCreated, MessageCreated
+from contactcenter.models import Conversation, Message, User
+from contactcenter.realtime.events import ConversationCreated, ConversationUpdated, MessageCreated
 from contactcenter.realtime.publisher import Audience, conversation_topic, publish, tenant_topic
 
 
@@ -89,6 +89,47 @@ async def open_conversation(
         topics=[tenant_topic(principal.tenant_id, "conversations")],
         event=ConversationCreated(conversation=out),
         audience=Audience.staff,
+    )
+    return out
+
+
+async def announce_message(
+    session: AsyncSession,
+    channel: str,
+    message: Message,
+    *,
+    audience: Audience = Audience.everyone,
+) -> MessageOut:
+    """`message.created` on the conversation and the tenant's conversations topic."""
+    out = MessageOut.model_validate(message)
+    await publish(
+        session,
+        channel,
+        tenant_id=message.tenant_id,
+        topics=[
+            conversation_topic(message.conversation_id),
+            tenant_topic(message.tenant_id, "conversations"),
+        ],
+        event=MessageCreated(message=out),
+        audience=audience,
+    )
+    return out
+
+
+async def announce_conversation(
+    session: AsyncSession, channel: str, conversation: Conversation
+) -> ConversationOut:
+    """`conversation.updated` on the conversation and the tenant's conversations topic."""
+    out = ConversationOut.model_validate(conversation)
+    await publish(
+        session,
+        channel,
+        tenant_id=conversation.tenant_id,
+        topics=[
+            conversation_topic(conversation.id),
+            tenant_topic(conversation.tenant_id, "conversations"),
+        ],
+        event=ConversationUpdated(conversation=out),
     )
     return out
 
@@ -198,16 +239,7 @@ async def post_message(
         conversation_id=conversation.id,
         after={"author_kind": author_kind.value, "chars": len(data.text)},
     )
-    await publish(
-        session,
-        settings.realtime.channel,
-        tenant_id=principal.tenant_id,
-        topics=[
-            conversation_topic(conversation.id),
-            tenant_topic(principal.tenant_id, "conversations"),
-        ],
-        event=MessageCreated(message=out),
-    )
+    await announce_message(session, settings.realtime.channel, message)
     return out, True
 
 

@@ -29,7 +29,11 @@ from contactcenter.conversations.schemas import (
     ConversationStatus,
     MessageOut,
 )
-from contactcenter.conversations.service import ensure_profile
+from contactcenter.conversations.service import (
+    announce_conversation,
+    announce_message,
+    ensure_profile,
+)
 from contactcenter.core.config import Settings
 from contactcenter.core.database import Database
 from contactcenter.core.errors import AppError, ErrorCode
@@ -45,8 +49,7 @@ from contactcenter.pipeline.schemas import (
     DraftUpdated,
     OutcomeOut,
 )
-from contactcenter.realtime.events import ConversationUpdated, MessageCreated
-from contactcenter.realtime.publisher import Audience, conversation_topic, publish, tenant_topic
+from contactcenter.realtime.publisher import Audience, publish, tenant_topic
 
 CLAIM_TTL_S = 300
 Action = Literal["approve", "edit", "reject"]
@@ -546,7 +549,6 @@ async def add_note(
                 "text": note,
             },
         )
-        out = MessageOut.model_validate(message)
         await audit.record(
             session,
             tenant_id=principal.tenant_id,
@@ -558,18 +560,9 @@ async def add_note(
             conversation_id=conversation.id,
             after={"chars": len(note)},
         )
-        await publish(
-            session,
-            settings.realtime.channel,
-            tenant_id=principal.tenant_id,
-            topics=[
-                conversation_topic(conversation.id),
-                tenant_topic(principal.tenant_id, "conversations"),
-            ],
-            event=MessageCreated(message=out),
-            audience=Audience.staff,
+        return await announce_message(
+            session, settings.realtime.channel, message, audience=Audience.staff
         )
-        return out
 
 
 # -- helpers -------------------------------------------------------------------------------------
@@ -680,16 +673,7 @@ async def _send(
             "metadata": metadata,
         },
     )
-    await publish(
-        session,
-        settings.realtime.channel,
-        tenant_id=draft.tenant_id,
-        topics=[
-            conversation_topic(draft.conversation_id),
-            tenant_topic(draft.tenant_id, "conversations"),
-        ],
-        event=MessageCreated(message=MessageOut.model_validate(message)),
-    )
+    await announce_message(session, settings.realtime.channel, message)
     return message
 
 
@@ -776,18 +760,7 @@ async def _change(
         before=before,
         after=after,
     )
-    out = ConversationOut.model_validate(updated)
-    await publish(
-        session,
-        settings.realtime.channel,
-        tenant_id=conversation.tenant_id,
-        topics=[
-            conversation_topic(conversation.id),
-            tenant_topic(conversation.tenant_id, "conversations"),
-        ],
-        event=ConversationUpdated(conversation=out),
-    )
-    return out
+    return await announce_conversation(session, settings.realtime.channel, updated)
 
 
 def _plain(value: Any) -> Any:

@@ -16,14 +16,13 @@ from sqlalchemy import text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contactcenter.audit import service as audit
-from contactcenter.conversations.schemas import ConversationOut, MessageOut
+from contactcenter.conversations.service import announce_conversation, announce_message
 from contactcenter.core.config import Settings
 from contactcenter.core.database import Database
 from contactcenter.models import Conversation, Draft
 from contactcenter.pipeline import repository as pipeline_repository
 from contactcenter.pipeline.schemas import Alert, AlertRaised, DraftOut, DraftUpdated
-from contactcenter.realtime.events import ConversationUpdated, MessageCreated
-from contactcenter.realtime.publisher import Audience, conversation_topic, publish, tenant_topic
+from contactcenter.realtime.publisher import Audience, publish, tenant_topic
 
 log = structlog.get_logger(__name__)
 
@@ -148,16 +147,7 @@ async def _escalate(
                 "metadata": {"kind": "holding", "draft_id": str(updated.id)},
             },
         )
-        await publish(
-            session,
-            channel,
-            tenant_id=updated.tenant_id,
-            topics=[
-                conversation_topic(updated.conversation_id),
-                tenant_topic(updated.tenant_id, "conversations"),
-            ],
-            event=MessageCreated(message=MessageOut.model_validate(message)),
-        )
+        await announce_message(session, channel, message)
 
 
 async def expire_idle_conversations(db: Database, settings: Settings, now: datetime) -> SweepResult:
@@ -228,16 +218,7 @@ async def _expire(
             "superseded_drafts": [str(d) for d in superseded.scalars()],
         },
     )
-    await publish(
-        session,
-        settings.realtime.channel,
-        tenant_id=updated.tenant_id,
-        topics=[
-            conversation_topic(conversation_id),
-            tenant_topic(updated.tenant_id, "conversations"),
-        ],
-        event=ConversationUpdated(conversation=ConversationOut.model_validate(updated)),
-    )
+    await announce_conversation(session, settings.realtime.channel, updated)
 
 
 async def purge_expired_data(db: Database, settings: Settings, now: datetime) -> SweepResult:

@@ -29,10 +29,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from contactcenter.audit import service as audit
 from contactcenter.conversations.schemas import (
     CLOSED_STATUSES,
-    ConversationOut,
     ConversationStatus,
-    MessageOut,
 )
+from contactcenter.conversations.service import announce_conversation, announce_message
 from contactcenter.core.config import Settings
 from contactcenter.core.database import Database
 from contactcenter.core.logging import request_context
@@ -61,7 +60,6 @@ from contactcenter.pipeline.schemas import (
     DraftReason,
     Priority,
 )
-from contactcenter.realtime.events import ConversationUpdated, MessageCreated
 from contactcenter.realtime.publisher import Audience, conversation_topic, publish, tenant_topic
 from contactcenter.tickets import TicketAdapter, TicketError, TicketRequest
 from contactcenter.triage.schemas import Category, TriageResult
@@ -514,16 +512,7 @@ class ReplyWorker:
     async def _announce_message(
         self, session: AsyncSession, job: repository.ClaimedJob, message: Any
     ) -> None:
-        await publish(
-            session,
-            self.channel,
-            tenant_id=job.tenant_id,
-            topics=[
-                conversation_topic(job.conversation_id),
-                tenant_topic(job.tenant_id, "conversations"),
-            ],
-            event=MessageCreated(message=MessageOut.model_validate(message)),
-        )
+        await announce_message(session, self.channel, message)
 
     async def _hand_over(
         self,
@@ -619,17 +608,7 @@ class ReplyWorker:
                 before={"status": conversation.status, "priority": conversation.priority},
                 after={"status": updated.status, "priority": updated.priority},
             )
-            out = ConversationOut.model_validate(updated)
-            await publish(
-                session,
-                self.channel,
-                tenant_id=job.tenant_id,
-                topics=[
-                    conversation_topic(conversation.id),
-                    tenant_topic(job.tenant_id, "conversations"),
-                ],
-                event=ConversationUpdated(conversation=out),
-            )
+            await announce_conversation(session, self.channel, updated)
 
         if safety:
             redacted = redact(context.message.text)
