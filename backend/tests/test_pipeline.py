@@ -700,3 +700,31 @@ async def test_shutdown_hands_jobs_in_flight_back_without_spending_an_attempt(
         db, "SELECT attempts FROM ai_outcomes WHERE message_id = :m", m=message["id"]
     )
     assert outcome["attempts"] == 1
+
+
+async def test_a_long_queue_gets_customers_a_polite_word_and_keeps_every_message(
+    app, build, client, db
+):
+    from contactcenter.pipeline.backpressure import BUSY_NOTICE
+
+    settings = app.state.settings
+    busy = settings.pipeline.model_copy(update={"busy_queue_depth": 0})
+    app.state.settings = settings.model_copy(update={"pipeline": busy})
+    try:
+        tenant = await build.tenant()
+        customer = await build.customer(tenant)
+        conversation = await build.conversation(customer)
+        first = await build.message(customer, conversation["id"], "First question?")
+        second = await build.message(customer, conversation["id"], "Second question?")
+    finally:
+        app.state.settings = settings
+    texts = await messages_of(client, customer, conversation["id"])
+    assert [m["author_kind"] for m in texts] == ["customer", "system", "customer"]
+    assert texts[1]["text"] == BUSY_NOTICE  # once, not after every message
+    jobs = await rows(
+        db,
+        "SELECT status FROM reply_jobs WHERE message_id IN (:a, :b)",
+        a=first["id"],
+        b=second["id"],
+    )
+    assert [j["status"] for j in jobs] == ["queued", "queued"]  # both kept, both to be answered

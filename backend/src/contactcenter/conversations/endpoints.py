@@ -3,9 +3,10 @@ from __future__ import annotations
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Query, Request, Response, status
+from fastapi import APIRouter, BackgroundTasks, Query, Request, Response, status
 
 from contactcenter.auth.dependencies import CurrentPrincipal, UserSession
+from contactcenter.auth.principal import Role
 from contactcenter.conversations import service
 from contactcenter.conversations.schemas import (
     ConversationCreate,
@@ -17,6 +18,7 @@ from contactcenter.conversations.schemas import (
 )
 from contactcenter.core.config import ApiSettings
 from contactcenter.core.errors import ErrorCode, responses
+from contactcenter.pipeline.backpressure import notice_if_busy
 
 router = APIRouter(prefix="/api/v1/conversations", tags=["conversations"])
 
@@ -108,14 +110,21 @@ async def post_message(
     body: MessageCreate,
     request: Request,
     response: Response,
+    background: BackgroundTasks,
     principal: CurrentPrincipal,
     session: UserSession,
 ) -> MessageOut:
+    settings = request.app.state.settings
     message, created = await service.post_message(
-        session, principal, conversation_id, body, request.app.state.settings
+        session, principal, conversation_id, body, settings
     )
     if not created:
         response.status_code = status.HTTP_200_OK
+    elif principal.role is Role.customer:
+        # after the commit: a long reply queue gets the customer a polite word, not an error
+        background.add_task(
+            notice_if_busy, request.app.state.db, settings, principal.tenant_id, conversation_id
+        )
     return message
 
 

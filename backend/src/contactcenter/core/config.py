@@ -268,6 +268,12 @@ class PipelineSettings(BaseSettings):
     max_attempts: int = Field(default=3, ge=1, le=20)
     poll_s: float = Field(default=0.5, gt=0, description="Idle poll (other processes' jobs).")
     retrieve_limit: int = Field(default=5, ge=1, le=50)
+    busy_queue_depth: int = Field(
+        default=200,
+        ge=0,
+        description="Past this many waiting replies, customers are told a reply may take a "
+        "moment (their messages are still kept and answered in turn).",
+    )
     stream: bool = Field(
         default=True,
         description="Stream chat-model replies to the widget when the evidence already clears "
