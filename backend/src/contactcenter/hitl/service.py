@@ -14,7 +14,7 @@ import base64
 import binascii
 import json
 import re
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Literal
 from uuid import UUID
 
@@ -618,8 +618,6 @@ def _must_not_be_claimed_by_another(draft: Draft, principal: Principal) -> None:
 
 
 def _now() -> datetime:
-    from datetime import UTC
-
     return datetime.now(UTC)
 
 
