@@ -227,7 +227,6 @@ async def post_message(
         if original is None or original.author_id != principal.user_id:
             raise AppError(ErrorCode.conflict, "client_message_id was already used")
         return MessageOut.model_validate(original), False
-    out = MessageOut.model_validate(message)
     await audit.record(
         session,
         tenant_id=principal.tenant_id,
@@ -239,7 +238,7 @@ async def post_message(
         conversation_id=conversation.id,
         after={"author_kind": author_kind.value, "chars": len(data.text)},
     )
-    await announce_message(session, settings.realtime.channel, message)
+    out = await announce_message(session, settings.realtime.channel, message)
     return out, True
 
 

@@ -172,47 +172,42 @@ async def conversation_audit(
 async def claim(db: Database, settings: Settings, principal: Principal, draft_id: UUID) -> DraftOut:
     """Take a pending draft for CLAIM_TTL_S seconds (again: extend). Another agent's live claim
     is a 409 naming them; an expired one is taken over."""
+    return await _set_claim(db, settings, principal, draft_id, take=True)
+
+
+async def release(
+    db: Database, settings: Settings, principal: Principal, draft_id: UUID
+) -> DraftOut:
+    return await _set_claim(db, settings, principal, draft_id, take=False)
+
+
+async def _set_claim(
+    db: Database, settings: Settings, principal: Principal, draft_id: UUID, *, take: bool
+) -> DraftOut:
     async with db.transaction() as session:
         await ensure_profile(session, principal)
         draft = await _locked_draft(session, principal, draft_id)
         _must_be_pending(draft)
         _must_not_be_claimed_by_another(draft, principal)
         before = _claim_state(draft)
+        values: dict[str, Any] = (
+            {
+                "claimed_by": principal.user_id,
+                "claim_expires_at": func.now() + text(f"interval '{CLAIM_TTL_S} seconds'"),
+            }
+            if take
+            else {"claimed_by": None, "claim_expires_at": None}
+        )
         draft = (
             await session.execute(
                 update(Draft)
                 .where(Draft.id == draft.id)
-                .values(
-                    claimed_by=principal.user_id,
-                    claim_expires_at=func.now() + text(f"interval '{CLAIM_TTL_S} seconds'"),
-                    updated_at=func.now(),
-                )
+                .values(**values, updated_at=func.now())
                 .returning(Draft)
             )
         ).scalar_one()
-        await _record(session, principal, draft, "draft.claimed", before, _claim_state(draft))
-        out = DraftOut.model_validate(draft)
-        await _announce_draft(session, settings, out, principal.tenant_id)
-        return out
-
-
-async def release(
-    db: Database, settings: Settings, principal: Principal, draft_id: UUID
-) -> DraftOut:
-    async with db.transaction() as session:
-        draft = await _locked_draft(session, principal, draft_id)
-        _must_be_pending(draft)
-        _must_not_be_claimed_by_another(draft, principal)
-        before = _claim_state(draft)
-        draft = (
-            await session.execute(
-                update(Draft)
-                .where(Draft.id == draft.id)
-                .values(claimed_by=None, claim_expires_at=None, updated_at=func.now())
-                .returning(Draft)
-            )
-        ).scalar_one()
-        await _record(session, principal, draft, "draft.released", before, _claim_state(draft))
+        action = "draft.claimed" if take else "draft.released"
+        await _record(session, principal, draft, action, before, _claim_state(draft))
         out = DraftOut.model_validate(draft)
         await _announce_draft(session, settings, out, principal.tenant_id)
         return out
