@@ -10,7 +10,7 @@ import httpx
 import structlog
 from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.responses import JSONResponse, Response
 from fastapi.routing import APIRoute
 from sqlalchemy import text
 
@@ -40,10 +40,12 @@ from contactcenter.protection.ratelimit import RateLimitMiddleware
 from contactcenter.realtime.endpoints import router as realtime_router
 from contactcenter.realtime.hub import RealtimeHub
 from contactcenter.startup import banner, seed_demo
+from contactcenter.tenants.endpoints import router as tenants_router
 from contactcenter.triage.endpoints import router as triage_router
 from contactcenter.triage.service import Triage
 from contactcenter.vectorstore import build_vector_store
 from contactcenter.vectorstore.base import VectorStore
+from contactcenter.web.routes import default_dist, mount_web
 
 log = structlog.get_logger(__name__)
 
@@ -192,6 +194,7 @@ def create_app(settings: Settings | None = None, *, print_banner: bool = False) 
     app.include_router(hitl_router)
     app.include_router(analytics_router)
     app.include_router(realtime_router)
+    app.include_router(tenants_router)
 
     @app.get("/health", tags=["ops"], summary="Liveness: the process answers")
     async def health() -> dict[str, str]:
@@ -264,8 +267,5 @@ def create_app(settings: Settings | None = None, *, print_banner: bool = False) 
         body, content_type = metrics.exposition()
         return Response(body, media_type=content_type)
 
-    @app.get("/", include_in_schema=False)
-    async def root() -> RedirectResponse:
-        return RedirectResponse("/docs")
-
+    mount_web(app, settings.web_dir if settings.web_dir is not None else default_dist())
     return app

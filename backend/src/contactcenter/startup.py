@@ -62,6 +62,9 @@ def banner(settings: Settings, demo: DemoInfo | None) -> str:
     lines = [
         "",
         "  AI Contact Center is running",
+        f"    open          {base}/   (demo pharmacy site with the chat widget)",
+        f"    agents        {base}/agent",
+        f"    supervisors   {base}/supervisor",
         f"    API docs      {base}/docs",
         f"    health        {base}/health   readiness {base}/ready",
         f"    realtime      {base.replace('http', 'ws', 1)}/api/v1/realtime",

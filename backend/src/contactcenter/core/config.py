@@ -345,6 +345,11 @@ class Settings(BaseSettings):
     )
     log_json: bool = Field(default=True, validation_alias=AliasChoices("LOG_JSON"))
     run_migrations: bool = Field(default=True, validation_alias=AliasChoices("RUN_MIGRATIONS"))
+    web_dir: Path | None = Field(
+        default=None,
+        validation_alias=AliasChoices("WEB_DIR"),
+        description="The built frontend (frontend/dist of the checkout when unset).",
+    )
 
     db: DatabaseSettings = Field(default_factory=DatabaseSettings)
     auth: AuthSettings = Field(default_factory=AuthSettings)

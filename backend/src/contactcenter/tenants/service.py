@@ -17,6 +17,16 @@ log = structlog.get_logger(__name__)
 
 DEMO_SLUG = "demo"
 DEMO_SEED_LOCK_KEY = 7_340_019_202
+DEMO_BRANDING = {
+    "assistant_name": "Mira",
+    "widget": {
+        "brand_color": "#0f766e",
+        "greeting": "Hi, I'm Mira from Demo Pharmacy. Ask me about prescriptions, delivery, "
+        "returns or opening hours.",
+        "logo_url": "/pharmacy-logo.svg",
+        "privacy_url": "/#privacy",
+    },
+}
 DEMO_ACCOUNTS = (
     ("agent@demo.example", Role.agent, "Alex Agent"),
     ("supervisor@demo.example", Role.supervisor, "Sam Supervisor"),
@@ -79,6 +89,10 @@ async def ensure_demo_tenant(session: AsyncSession, password: str) -> DemoTenant
     created = tenant is None
     if tenant is None:
         tenant = await create_tenant(session, DEMO_SLUG, "Demo Pharmacy")
+    if "widget" not in (tenant.settings or {}):
+        # branding for the widget on the demo page; kept when someone has changed it
+        tenant.settings = {**DEMO_BRANDING, **(tenant.settings or {})}
+        await session.flush()
     for email, role, name in DEMO_ACCOUNTS:
         await upsert_staff_user(
             session, tenant, email=email, role=role, password=password, display_name=name

@@ -1,0 +1,27 @@
+import { createClient } from '@supabase/supabase-js';
+import { env, realtimeTransportKind } from '@/config/env';
+import { accessToken } from '@/lib/api';
+import { SupabaseTransport } from '@/lib/realtime/supabase';
+import type { RealtimeTransport } from '@/lib/realtime/types';
+import { realtimeUrl, WebSocketTransport } from '@/lib/realtime/websocket';
+import { useSession } from '@/lib/session';
+
+/** The tab's one realtime connection: Supabase Realtime when configured, else the backend's. */
+export function createTransport(): RealtimeTransport {
+  const transport: RealtimeTransport =
+    realtimeTransportKind() === 'supabase'
+      ? new SupabaseTransport(
+          createClient(env.supabaseUrl as string, env.supabaseAnonKey as string, {
+            auth: { persistSession: false, autoRefreshToken: false },
+          }),
+          accessToken,
+        )
+      : new WebSocketTransport({ url: realtimeUrl(env.apiBase), getToken: accessToken });
+  // hand each refreshed token to the open connection before the old one expires
+  useSession.subscribe((state, previous) => {
+    if (state.accessToken !== null && state.accessToken !== previous.accessToken) {
+      transport.setToken(state.accessToken);
+    }
+  });
+  return transport;
+}

@@ -1,0 +1,3 @@
+export function ConversationPage({ conversationId }: { conversationId: string }) {
+  return <p>Conversation {conversationId}</p>;
+}

@@ -1,0 +1,3 @@
+export function ConversationTimeline({ conversationId }: { conversationId: string }) {
+  return <p>Timeline {conversationId}</p>;
+}

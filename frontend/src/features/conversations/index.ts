@@ -1,0 +1,3 @@
+export { ConversationPage } from './components/conversation-page';
+export { ConversationTimeline } from './components/conversation-timeline';
+export { ConversationsPage } from './components/conversations-page';

@@ -1,0 +1,65 @@
+import createClient, { type Middleware } from 'openapi-fetch';
+import type { components, paths } from '@contract/openapi';
+import { env } from '@/config/env';
+import { freshAccessToken, type TokenResponse, useSession } from './session';
+
+export type Schemas = components['schemas'];
+export type Problem = Schemas['Problem'];
+
+/** A failed call, carrying the server's problem details (RFC 9457). */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly problem: Partial<Problem> | null,
+  ) {
+    super(problem?.detail ?? `The server answered ${status}.`);
+    this.name = 'ApiError';
+  }
+
+  get code(): string | undefined {
+    return this.problem?.code;
+  }
+}
+
+const bare = createClient<paths>({ baseUrl: env.apiBase });
+
+export async function refreshTokens(refreshToken: string): Promise<TokenResponse | null> {
+  const { data, response } = await bare.POST('/api/v1/auth/refresh', {
+    body: { refresh_token: refreshToken },
+  });
+  if (data !== undefined) return data;
+  if (response.status === 401) return null;
+  throw new ApiError(response.status, null);
+}
+
+export const accessToken = (): Promise<string | null> => freshAccessToken(refreshTokens);
+
+const auth: Middleware = {
+  async onRequest({ request }) {
+    const token = await accessToken();
+    if (token !== null) request.headers.set('authorization', `Bearer ${token}`);
+    return request;
+  },
+  onResponse({ response }) {
+    // the session ended on the server (idle for an hour, or signed out elsewhere)
+    if (response.status === 401 && useSession.getState().accessToken !== null) {
+      useSession.getState().signOut();
+    }
+    return response;
+  },
+};
+
+/** The typed API client of the console; paths and bodies come from shared/openapi.json. */
+export const api = createClient<paths>({ baseUrl: env.apiBase });
+api.use(auth);
+
+/** openapi-fetch result -> data, or a thrown ApiError with the problem details. */
+export async function unwrap<T>(
+  call: Promise<{ data?: T; error?: unknown; response: Response }>,
+): Promise<T> {
+  const { data, error, response } = await call;
+  if (error !== undefined || !response.ok) {
+    throw new ApiError(response.status, (error ?? null) as Partial<Problem> | null);
+  }
+  return data as T;
+}

@@ -1,0 +1,2 @@
+// placeholder: the widget build
+export {};
