@@ -38,5 +38,7 @@ export default defineConfig({
     setupFiles: ['./src/test/setup.ts'],
     include: ['src/**/*.test.{ts,tsx}', 'widget/**/*.test.{ts,tsx}'],
     css: false,
+    // openapi-fetch builds absolute Requests in Node; the mocked fetch answers this origin
+    env: { VITE_API_BASE: 'http://api.test' },
   },
 });

@@ -21,7 +21,9 @@ export class ApiError extends Error {
   }
 }
 
-const bare = createClient<paths>({ baseUrl: env.apiBase });
+// fetch looked up per call (not captured at start), so tests can fake the server at fetch
+const options = { baseUrl: env.apiBase, fetch: (request: Request) => globalThis.fetch(request) };
+const bare = createClient<paths>(options);
 
 export async function refreshTokens(refreshToken: string): Promise<TokenResponse | null> {
   const { data, response } = await bare.POST('/api/v1/auth/refresh', {
@@ -50,7 +52,7 @@ const auth: Middleware = {
 };
 
 /** The typed API client of the console; paths and bodies come from shared/openapi.json. */
-export const api = createClient<paths>({ baseUrl: env.apiBase });
+export const api = createClient<paths>(options);
 api.use(auth);
 
 /** openapi-fetch result -> data, or a thrown ApiError with the problem details. */
