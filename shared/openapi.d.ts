@@ -525,6 +525,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/widget/config/{tenant}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The widget's branding: name, colour, logo and greeting (public) */
+        get: operations["widget:widget-config"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/health": {
         parameters: {
             query?: never;
@@ -1514,6 +1531,38 @@ export interface components {
          * @enum {string}
          */
         Visibility: "public" | "internal";
+        /**
+         * WidgetConfig
+         * @description What the web widget shows before the customer writes: public, no secrets.
+         */
+        WidgetConfig: {
+            /**
+             * Tenant
+             * @description The tenant's slug.
+             */
+            tenant: string;
+            /**
+             * Name
+             * @description The business's name, shown in the widget's header.
+             */
+            name: string;
+            /** Assistant Name */
+            assistant_name: string;
+            /**
+             * Greeting
+             * @description The first bubble the customer sees.
+             */
+            greeting: string;
+            /**
+             * Brand Color
+             * @description Header and customer-bubble colour.
+             */
+            brand_color: string;
+            /** Logo Url */
+            logo_url?: string | null;
+            /** Privacy Url */
+            privacy_url?: string | null;
+        };
         /** WidgetSessionRequest */
         WidgetSessionRequest: {
             /**
@@ -3872,6 +3921,46 @@ export interface operations {
             };
             /** @description Problem details: forbidden */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details: validation_failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "widget:widget-config": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenant: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WidgetConfig"];
+                };
+            };
+            /** @description Problem details: tenant_not_found */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

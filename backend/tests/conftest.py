@@ -69,6 +69,8 @@ def make_settings(pg_url: str, data_dir: Path, **overrides: object) -> Settings:
         jobs=JobsSettings(enabled=False),
         # tests call far faster than people do; tests/test_ratelimit.py builds its own app
         ratelimit=RateLimitSettings(enabled=False),
+        # the API alone, whether or not frontend/dist was built (tests/test_web.py serves one)
+        web_dir=data_dir / "no-web-build",
     )
     return settings.model_copy(update=overrides)
 

@@ -3,7 +3,11 @@ import { AppShell, type NavItem } from '@/components/app-shell';
 import { PanelErrorBoundary } from '@/components/error-boundary';
 import { AlertsBell } from '@/features/alerts';
 import { LoginPage, RequireAuth, useLogout } from '@/features/auth';
-import { ConversationPage, ConversationsPage, ConversationTimeline } from '@/features/conversations';
+import {
+  ConversationPage,
+  ConversationsPage,
+  ConversationTimeline,
+} from '@/features/conversations';
 import { DashboardPage } from '@/features/dashboard';
 import { QueuePage } from '@/features/queue';
 import { hasRole, useSession } from '@/lib/session';

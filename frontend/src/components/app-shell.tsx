@@ -1,4 +1,4 @@
-import { Box, Button, Flex, HStack, Link as ChakraLink, Text } from '@chakra-ui/react';
+import { Box, Button, Link as ChakraLink, Flex, HStack, Text } from '@chakra-ui/react';
 import type { ReactNode } from 'react';
 import { NavLink } from 'react-router-dom';
 import { ConnectionBadge } from './connection-badge';
@@ -23,11 +23,28 @@ interface Props {
 export function AppShell({ nav, userName, role, onSignOut, actions, children }: Props) {
   return (
     <Flex direction="column" minH="100vh">
-      <Box as="header" bg="surface" borderBottomWidth="1px" position="sticky" top="0" zIndex="docked">
+      <Box
+        as="header"
+        bg="surface"
+        borderBottomWidth="1px"
+        position="sticky"
+        top="0"
+        zIndex="docked"
+      >
         <Flex h="14" px={{ base: '3', md: '6' }} align="center" gap="6">
           <HStack gap="2">
-            <Box w="7" h="7" borderRadius="md" bg="brand.solid" color="brand.contrast"
-              display="grid" placeItems="center" fontWeight="bold" fontSize="sm" aria-hidden>
+            <Box
+              w="7"
+              h="7"
+              borderRadius="md"
+              bg="brand.solid"
+              color="brand.contrast"
+              display="grid"
+              placeItems="center"
+              fontWeight="bold"
+              fontSize="sm"
+              aria-hidden
+            >
               AI
             </Box>
             <Text fontWeight="semibold" display={{ base: 'none', md: 'block' }}>

@@ -1,5 +1,5 @@
-import createClient, { type Middleware } from 'openapi-fetch';
 import type { components, paths } from '@contract/openapi';
+import createClient, { type Middleware } from 'openapi-fetch';
 import { env } from '@/config/env';
 import { freshAccessToken, type TokenResponse, useSession } from './session';
 

@@ -1,6 +1,6 @@
+import type { components } from '@contract/openapi';
 import { create } from 'zustand';
 import { createJSONStorage, persist } from 'zustand/middleware';
-import type { components } from '@contract/openapi';
 
 export type TokenResponse = components['schemas']['TokenResponse'];
 export type User = components['schemas']['UserOut'];

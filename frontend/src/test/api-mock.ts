@@ -61,7 +61,9 @@ export function mockApi(routes: Record<string, Handler | Reply>) {
       };
       calls.push(call);
       const result =
-        typeof route.handler === 'function' ? await (route.handler as Handler)(call) : route.handler;
+        typeof route.handler === 'function'
+          ? await (route.handler as Handler)(call)
+          : route.handler;
       if (result && typeof result === 'object' && '__reply' in result) {
         const r = result as ReturnType<typeof reply>;
         const isProblem = r.status >= 400;
@@ -87,7 +89,10 @@ export function mockApi(routes: Record<string, Handler | Reply>) {
       headers: request.headers,
     });
     return new Response(
-      JSON.stringify({ code: 'not_found', detail: `no mock for ${request.method} ${url.pathname}` }),
+      JSON.stringify({
+        code: 'not_found',
+        detail: `no mock for ${request.method} ${url.pathname}`,
+      }),
       { status: 404, headers: { 'content-type': 'application/problem+json' } },
     );
   });

@@ -10,7 +10,10 @@ import { FakeTransport } from './fake-transport';
 /** Render inside the app's providers, with a fake realtime transport and a fresh query cache. */
 export function renderWithProviders(
   ui: ReactElement,
-  { route = '/', transport = new FakeTransport() }: { route?: string; transport?: FakeTransport } = {},
+  {
+    route = '/',
+    transport = new FakeTransport(),
+  }: { route?: string; transport?: FakeTransport } = {},
 ) {
   const queryClient = new QueryClient({
     defaultOptions: { queries: { retry: false }, mutations: { retry: false } },

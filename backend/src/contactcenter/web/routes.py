@@ -9,6 +9,7 @@ the API docs.
 from __future__ import annotations
 
 import re
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -21,15 +22,17 @@ SPA_SECTIONS = ("agent", "supervisor", "login")
 # top-level files Vite copies from public/ (logos, icons); never paths with folders
 _PUBLIC_FILE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*\.(svg|png|ico|webmanifest|txt|jpg|webp)")
 _NO_CACHE = {"cache-control": "no-cache"}
+# the widget script and its logo load from tenants' own sites
+_CORS_ANY = {"access-control-allow-origin": "*"}
 
 
 def mount_web(app: FastAPI, dist: Path | None) -> None:
     if dist is None or not (dist / "app.html").is_file():
 
-        @app.get("/", include_in_schema=False)
         async def docs_instead() -> RedirectResponse:
             return RedirectResponse("/docs")
 
+        app.add_api_route("/", docs_instead, methods=["GET", "HEAD"], include_in_schema=False)
         return
 
     index, console, widget = dist / "index.html", dist / "app.html", dist / "widget.js"
@@ -39,11 +42,9 @@ def mount_web(app: FastAPI, dist: Path | None) -> None:
         name="assets",
     )
 
-    @app.get("/", include_in_schema=False)
     async def demo_site() -> FileResponse:
         return FileResponse(index, headers=_NO_CACHE)
 
-    @app.get("/widget.js", include_in_schema=False)
     async def widget_script() -> FileResponse:
         # revalidated on every load (ETag), so tenants' pages pick up a new widget at once
         return FileResponse(
@@ -53,20 +54,21 @@ def mount_web(app: FastAPI, dist: Path | None) -> None:
     async def spa() -> FileResponse:
         return FileResponse(console, headers=_NO_CACHE)
 
-    for section in SPA_SECTIONS:
-        app.add_api_route(f"/{section}", spa, include_in_schema=False)
-        app.add_api_route(f"/{section}/{{rest:path}}", spa, include_in_schema=False)
-
-    @app.get("/{name}", include_in_schema=False)
     async def public_file(name: str) -> Response:
         path = dist / name
         if not _PUBLIC_FILE.fullmatch(name) or not path.is_file():
             raise AppError(ErrorCode.not_found, f"there is nothing at /{name}")
         return FileResponse(path, headers={"cache-control": "public, max-age=3600", **_CORS_ANY})
 
+    def page(path: str, endpoint: Callable[..., Awaitable[Response]]) -> None:
+        app.add_api_route(path, endpoint, methods=["GET", "HEAD"], include_in_schema=False)
 
-# the widget script and its logo load from tenants' own sites
-_CORS_ANY = {"access-control-allow-origin": "*"}
+    page("/", demo_site)
+    page("/widget.js", widget_script)
+    for section in SPA_SECTIONS:
+        page(f"/{section}", spa)
+        page(f"/{section}/{{rest:path}}", spa)
+    page("/{name}", public_file)
 
 
 def default_dist() -> Path:

@@ -43,6 +43,7 @@ export class WebSocketTransport implements RealtimeTransport {
   private retryTimer: ReturnType<typeof setTimeout> | null = null;
   private silenceTimer: ReturnType<typeof setTimeout> | null = null;
   private refs = 0;
+  private connecting = false;
 
   constructor(options: WebSocketTransportOptions) {
     this.options = {
@@ -106,7 +107,7 @@ export class WebSocketTransport implements RealtimeTransport {
   }
 
   private ensureConnected(): void {
-    if (this.closed || this.socket !== null || this.retryTimer !== null) return;
+    if (this.closed || this.connecting || this.socket !== null || this.retryTimer !== null) return;
     void this.connect();
   }
 
@@ -115,16 +116,19 @@ export class WebSocketTransport implements RealtimeTransport {
     if (this.retryTimer !== null) clearTimeout(this.retryTimer);
     this.retryTimer = null;
     this.attempts = 0;
-    if (this.socket === null) void this.connect();
+    if (this.socket === null && !this.connecting) void this.connect();
   };
 
   private async connect(): Promise<void> {
     this.setStatus(this.everOpened ? 'reconnecting' : 'connecting');
+    this.connecting = true;
     let token: string | null = null;
     try {
       token = await this.options.getToken();
     } catch {
       token = null;
+    } finally {
+      this.connecting = false;
     }
     if (this.closed) return;
     if (token === null) {
