@@ -15,6 +15,7 @@ export function createTransport(): RealtimeTransport {
             auth: { persistSession: false, autoRefreshToken: false },
           }),
           accessToken,
+          { staff: true }, // the console is for staff: internal notes come on staff topics
         )
       : new WebSocketTransport({ url: realtimeUrl(env.apiBase), getToken: accessToken });
   // hand each refreshed token to the open connection before the old one expires

@@ -115,3 +115,23 @@ describe('SupabaseTransport', () => {
     expect(handler).not.toHaveBeenCalled();
   });
 });
+
+describe('SupabaseTransport for staff', () => {
+  it("also joins a conversation's staff twin, where internal notes travel", async () => {
+    const client = new FakeClient();
+    const transport = new SupabaseTransport(client, () => 'jwt-1', { staff: true });
+    const handler = vi.fn();
+    const stop = transport.subscribe('conversation:c1', handler);
+    transport.subscribe('tenant:t:queue', vi.fn());
+    await flush();
+    expect(client.channels.map((c) => c.name)).toEqual([
+      'conversation:c1',
+      'staff:conversation:c1',
+      'tenant:t:queue',
+    ]);
+    client.channels[1].broadcast?.({ event: 'ai.typing', payload: created });
+    expect(handler).toHaveBeenCalledWith(created);
+    stop();
+    expect(client.removed.map((c) => c.name)).toEqual(['conversation:c1', 'staff:conversation:c1']);
+  });
+});

@@ -27,11 +27,12 @@ export interface SupabaseClientLike {
 /**
  * Supabase Realtime: one private broadcast channel per topic, on the client's one socket. The
  * database publishes each event with `realtime.send(event, event.type, topic, true)` (migration
- * 0005), and Supabase's RLS on `realtime.messages` decides who may join a topic.
+ * 0005), and Supabase's RLS on `realtime.messages` decides who may join a topic. Events for
+ * staff only travel on `staff:<conversation topic>`, which staff clients join as well.
  */
 export class SupabaseTransport implements RealtimeTransport {
   private readonly handlers = new TopicHandlers<EventHandler>();
-  private readonly channels = new Map<string, SupabaseChannelLike>();
+  private readonly channels = new Map<string, SupabaseChannelLike[]>();
   private readonly channelStatus = new Map<string, string>();
   private readonly statusListeners = new Listeners<ConnectionStatus>();
   private readonly resyncListeners = new Listeners<void>();
@@ -41,6 +42,7 @@ export class SupabaseTransport implements RealtimeTransport {
   constructor(
     private readonly client: SupabaseClientLike,
     private readonly getToken: TokenSource,
+    private readonly options: { staff?: boolean } = {},
   ) {}
 
   subscribe(topic: string, onEvent: EventHandler): () => void {
@@ -48,10 +50,9 @@ export class SupabaseTransport implements RealtimeTransport {
     if (entry.first) void this.join(topic);
     return () => {
       if (!entry.remove().last) return;
-      const channel = this.channels.get(topic);
+      for (const channel of this.channels.get(topic) ?? []) void this.client.removeChannel(channel);
       this.channels.delete(topic);
-      this.channelStatus.delete(topic);
-      if (channel !== undefined) void this.client.removeChannel(channel);
+      for (const name of this.channelNames(topic)) this.channelStatus.delete(name);
       this.updateStatus();
     };
   }
@@ -70,7 +71,9 @@ export class SupabaseTransport implements RealtimeTransport {
   }
 
   close(): void {
-    for (const channel of this.channels.values()) void this.client.removeChannel(channel);
+    for (const channels of this.channels.values()) {
+      for (const channel of channels) void this.client.removeChannel(channel);
+    }
     this.channels.clear();
     this.channelStatus.clear();
     this.status = 'closed';
@@ -84,35 +87,45 @@ export class SupabaseTransport implements RealtimeTransport {
     return this.authorised;
   }
 
+  private channelNames(topic: string): string[] {
+    return this.options.staff && topic.startsWith('conversation:')
+      ? [topic, `staff:${topic}`]
+      : [topic];
+  }
+
   private async join(topic: string): Promise<void> {
     await this.authorise();
     if (this.handlers.handlers(topic).length === 0) return;
-    const channel = this.client
-      .channel(topic, { config: { private: true } })
-      .on('broadcast', { event: '*' }, (message) => {
-        const event = message.payload as RealtimeEvent | undefined;
-        if (event === undefined || typeof event !== 'object') return;
-        for (const handler of this.handlers.handlers(topic)) {
-          try {
-            handler(event);
-          } catch (error) {
-            console.error('realtime handler failed', error);
+    const joined: SupabaseChannelLike[] = [];
+    this.channels.set(topic, joined);
+    for (const name of this.channelNames(topic)) {
+      const channel = this.client
+        .channel(name, { config: { private: true } })
+        .on('broadcast', { event: '*' }, (message) => {
+          const event = message.payload as RealtimeEvent | undefined;
+          if (event === undefined || typeof event !== 'object') return;
+          for (const handler of this.handlers.handlers(topic)) {
+            try {
+              handler(event);
+            } catch (error) {
+              console.error('realtime handler failed', error);
+            }
           }
+        });
+      joined.push(channel);
+      this.channelStatus.set(name, 'JOINING');
+      channel.subscribe((status) => {
+        if (this.channels.get(topic) !== joined) return;
+        const before = this.channelStatus.get(name);
+        this.channelStatus.set(name, status);
+        // supabase-js rejoins by itself; a channel that comes back may have missed events
+        if (status === 'SUBSCRIBED' && before !== undefined && before !== 'JOINING') {
+          this.resyncListeners.emit();
         }
+        this.updateStatus();
       });
-    this.channels.set(topic, channel);
-    this.channelStatus.set(topic, 'JOINING');
+    }
     this.updateStatus();
-    channel.subscribe((status) => {
-      if (this.channels.get(topic) !== channel) return;
-      const before = this.channelStatus.get(topic);
-      this.channelStatus.set(topic, status);
-      // supabase-js rejoins by itself; a channel that comes back may have missed events
-      if (status === 'SUBSCRIBED' && before !== undefined && before !== 'JOINING') {
-        this.resyncListeners.emit();
-      }
-      this.updateStatus();
-    });
   }
 
   private updateStatus(): void {
