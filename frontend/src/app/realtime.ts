@@ -1,19 +1,17 @@
-import { createClient } from '@supabase/supabase-js';
-import { env, realtimeTransportKind } from '@/config/env';
+import { env } from '@/config/env';
 import { accessToken } from '@/lib/api';
 import { SupabaseTransport } from '@/lib/realtime/supabase';
 import type { RealtimeTransport } from '@/lib/realtime/types';
 import { realtimeUrl, WebSocketTransport } from '@/lib/realtime/websocket';
 import { useSession } from '@/lib/session';
+import { supabase } from '@/lib/supabase';
 
 /** The tab's one realtime connection: Supabase Realtime when configured, else the backend's. */
 export function createTransport(): RealtimeTransport {
   const transport: RealtimeTransport =
-    realtimeTransportKind() === 'supabase'
+    supabase !== null
       ? new SupabaseTransport(
-          createClient(env.supabaseUrl as string, env.supabaseAnonKey as string, {
-            auth: { persistSession: false, autoRefreshToken: false },
-          }),
+          supabase,
           accessToken,
           { staff: true }, // the console is for staff: internal notes come on staff topics
         )

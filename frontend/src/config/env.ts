@@ -5,6 +5,3 @@ export const env = {
   supabaseUrl: import.meta.env.VITE_SUPABASE_URL as string | undefined,
   supabaseAnonKey: import.meta.env.VITE_SUPABASE_ANON_KEY as string | undefined,
 };
-
-export const realtimeTransportKind = (): 'supabase' | 'websocket' =>
-  env.supabaseUrl && env.supabaseAnonKey ? 'supabase' : 'websocket';

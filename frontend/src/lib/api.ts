@@ -2,6 +2,7 @@ import type { components, paths } from '@contract/openapi';
 import createClient, { type Middleware } from 'openapi-fetch';
 import { env } from '@/config/env';
 import { freshAccessToken, type TokenResponse, useSession } from './session';
+import { supabase } from './supabase';
 
 export type Schemas = components['schemas'];
 export type Problem = Schemas['Problem'];
@@ -26,12 +27,58 @@ const options = { baseUrl: env.apiBase, fetch: (request: Request) => globalThis.
 const bare = createClient<paths>(options);
 
 export async function refreshTokens(refreshToken: string): Promise<TokenResponse | null> {
+  if (supabase !== null) {
+    const { data, error } = await supabase.auth.refreshSession({ refresh_token: refreshToken });
+    const user = useSession.getState().user;
+    if (error || data.session === null || user === null) return null;
+    return fromSupabase(data.session, user);
+  }
   const { data, response } = await bare.POST('/api/v1/auth/refresh', {
     body: { refresh_token: refreshToken },
   });
   if (data !== undefined) return data;
   if (response.status === 401) return null;
   throw new ApiError(response.status, null);
+}
+
+type SupabaseSession = {
+  access_token: string;
+  refresh_token: string;
+  expires_in: number;
+  expires_at?: number;
+};
+
+const fromSupabase = (session: SupabaseSession, user: Schemas['UserOut']): TokenResponse => ({
+  access_token: session.access_token,
+  token_type: 'bearer',
+  expires_in: session.expires_in,
+  expires_at: session.expires_at ?? Math.floor(Date.now() / 1000) + session.expires_in,
+  refresh_token: session.refresh_token,
+  user,
+});
+
+/**
+ * Staff sign-in: the backend's own issuer (embedded), or Supabase Auth when the build is
+ * configured for it (the backend then only verifies tokens and tells us who we are).
+ */
+export async function signInWithPassword(email: string, password: string): Promise<TokenResponse> {
+  if (supabase === null) {
+    return unwrap(bare.POST('/api/v1/auth/login', { body: { email, password } }));
+  }
+  const { data, error } = await supabase.auth.signInWithPassword({ email, password });
+  if (error || data.session === null) {
+    throw new ApiError(error?.status ?? 401, {
+      code: 'invalid_credentials',
+      detail: error?.message ?? 'The e-mail or password is wrong.',
+    });
+  }
+  const session = data.session;
+  const user = await unwrap(
+    bare.GET('/api/v1/auth/me', {
+      headers: { authorization: `Bearer ${session.access_token}` },
+    }),
+  );
+  return fromSupabase(session, user);
 }
 
 export const accessToken = (): Promise<string | null> => freshAccessToken(refreshTokens);
