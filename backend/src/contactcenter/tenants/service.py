@@ -21,7 +21,7 @@ DEMO_BRANDING = {
     "assistant_name": "Mira",
     "widget": {
         "brand_color": "#0f766e",
-        "greeting": "Hi, I'm Mira from Demo Pharmacy. Ask me about prescriptions, delivery, "
+        "greeting": "Hi, I'm Mira from Riverside Pharmacy. Ask me about prescriptions, delivery, "
         "returns or opening hours.",
         "logo_url": "/pharmacy-logo.svg",
         "privacy_url": "/#privacy",
@@ -88,7 +88,7 @@ async def ensure_demo_tenant(session: AsyncSession, password: str) -> DemoTenant
     tenant = await repository.get_by_slug(session, DEMO_SLUG)
     created = tenant is None
     if tenant is None:
-        tenant = await create_tenant(session, DEMO_SLUG, "Demo Pharmacy")
+        tenant = await create_tenant(session, DEMO_SLUG, "Riverside Pharmacy")
     if "widget" not in (tenant.settings or {}):
         # branding for the widget on the demo page; kept when someone has changed it
         tenant.settings = {**DEMO_BRANDING, **(tenant.settings or {})}
