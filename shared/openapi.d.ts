@@ -601,6 +601,11 @@ export interface components {
         AgentLoad: {
             /** Agent Id */
             agent_id: string;
+            /**
+             * Name
+             * @description The agent's display name or e-mail.
+             */
+            name?: string | null;
             /** Claimed Now */
             claimed_now: number;
             /** Decided */

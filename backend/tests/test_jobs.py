@@ -271,5 +271,6 @@ async def test_the_dashboard_agrees_with_a_scripted_floor(app, db, build, client
     assert board["latency"]["total"]["p50_ms"] > 0
     (load,) = board["agents"]
     assert (load["agent_id"], load["claimed_now"], load["decided"]) == (str(agent.user_id), 1, 2)
+    assert load["name"] == agent.email  # no display name: the e-mail names the agent
     assert board["llm_tokens"] == 0 and board["llm_cost_usd"] == 0.0
     assert board["sla_breaches"] == {"drafts_past_limit": 0, "customers_waiting": 0}

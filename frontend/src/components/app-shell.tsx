@@ -21,6 +21,25 @@ interface Props {
 
 /** The console's frame: header with navigation, live status and the signed-in user. */
 export function AppShell({ nav, userName, role, onSignOut, actions, children }: Props) {
+  const links = nav.map((item) => (
+    <ChakraLink
+      key={item.to}
+      asChild
+      px="3"
+      py="1.5"
+      borderRadius="md"
+      fontSize="sm"
+      fontWeight="medium"
+      whiteSpace="nowrap"
+      color="fg.muted"
+      _hover={{ bg: 'bg.muted', textDecoration: 'none' }}
+      css={{ '&.active': { bg: 'brand.subtle', color: 'brand.fg' } }}
+    >
+      <NavLink to={item.to} end={item.end}>
+        {item.label}
+      </NavLink>
+    </ChakraLink>
+  ));
   return (
     <Flex direction="column" minH="100vh">
       <Box
@@ -31,8 +50,8 @@ export function AppShell({ nav, userName, role, onSignOut, actions, children }: 
         top="0"
         zIndex="docked"
       >
-        <Flex h="14" px={{ base: '3', md: '6' }} align="center" gap="6">
-          <HStack gap="2">
+        <Flex h="14" px={{ base: '3', md: '6' }} align="center" gap={{ base: '3', md: '6' }}>
+          <HStack gap="2" flexShrink={0}>
             <Box
               w="7"
               h="7"
@@ -47,31 +66,21 @@ export function AppShell({ nav, userName, role, onSignOut, actions, children }: 
             >
               AI
             </Box>
-            <Text fontWeight="semibold" display={{ base: 'none', md: 'block' }}>
+            <Text fontWeight="semibold" display={{ base: 'none', lg: 'block' }}>
               Contact Center
             </Text>
           </HStack>
-          <HStack as="nav" aria-label="Main" gap="1" flex="1" overflowX="auto">
-            {nav.map((item) => (
-              <ChakraLink
-                key={item.to}
-                asChild
-                px="3"
-                py="1.5"
-                borderRadius="md"
-                fontSize="sm"
-                fontWeight="medium"
-                color="fg.muted"
-                _hover={{ bg: 'bg.muted', textDecoration: 'none' }}
-                css={{ '&.active': { bg: 'brand.subtle', color: 'brand.fg' } }}
-              >
-                <NavLink to={item.to} end={item.end}>
-                  {item.label}
-                </NavLink>
-              </ChakraLink>
-            ))}
+          <HStack
+            as="nav"
+            aria-label="Main"
+            gap="1"
+            flex="1"
+            display={{ base: 'none', md: 'flex' }}
+          >
+            {links}
           </HStack>
-          <HStack gap="3">
+          <Box flex="1" display={{ base: 'block', md: 'none' }} />
+          <HStack gap={{ base: '2', md: '3' }} flexShrink={0}>
             <ConnectionBadge />
             {actions}
             <Box textAlign="right" display={{ base: 'none', md: 'block' }}>
@@ -87,6 +96,17 @@ export function AppShell({ nav, userName, role, onSignOut, actions, children }: 
             </Button>
           </HStack>
         </Flex>
+        <HStack
+          as="nav"
+          aria-label="Main"
+          gap="1"
+          px="2"
+          pb="2"
+          overflowX="auto"
+          display={{ base: 'flex', md: 'none' }}
+        >
+          {links}
+        </HStack>
       </Box>
       <Box as="main" flex="1" px={{ base: '3', md: '6' }} py="5">
         {children}

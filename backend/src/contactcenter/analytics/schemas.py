@@ -50,6 +50,7 @@ class StageLatency(BaseModel):
 
 class AgentLoad(BaseModel):
     agent_id: str
+    name: str | None = Field(default=None, description="The agent's display name or e-mail.")
     claimed_now: int
     decided: int
 

@@ -249,18 +249,20 @@ async def dashboard(session: AsyncSession, tenant_id: UUID, window_minutes: int)
         "       AND m.visibility = 'public' ORDER BY m.seq DESC LIMIT 1) = 'customer')"
     )
     agents = [
-        AgentLoad(agent_id=str(agent), claimed_now=claimed, decided=decided)
-        for agent, claimed, decided in (
+        AgentLoad(agent_id=str(agent), name=name, claimed_now=claimed, decided=decided)
+        for agent, name, claimed, decided in (
             await session.execute(
                 text(
-                    "SELECT agent, sum(claimed)::int, sum(decided)::int FROM ("
+                    "SELECT load.agent, coalesce(u.display_name, u.email), "
+                    "sum(load.claimed)::int, sum(load.decided)::int FROM ("
                     "  SELECT claimed_by AS agent, 1 AS claimed, 0 AS decided FROM drafts "
                     "   WHERE tenant_id = :t AND status = 'pending_review' "
                     "     AND claimed_by IS NOT NULL AND claim_expires_at > now() "
                     "  UNION ALL "
                     "  SELECT decided_by, 0, 1 FROM drafts WHERE tenant_id = :t "
                     "    AND decided_at >= :since AND decided_by IS NOT NULL"
-                    ") load GROUP BY agent ORDER BY agent"
+                    ") load LEFT JOIN users u ON u.id = load.agent "
+                    "GROUP BY load.agent, u.display_name, u.email ORDER BY load.agent"
                 ),
                 p,
             )

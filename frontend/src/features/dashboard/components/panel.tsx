@@ -1,0 +1,113 @@
+import {
+  Alert,
+  Box,
+  Button,
+  EmptyState,
+  Flex,
+  Heading,
+  Skeleton,
+  Stack,
+  Text,
+} from '@chakra-ui/react';
+import type { ReactNode } from 'react';
+import { LuChartNoAxesColumn } from 'react-icons/lu';
+import { PanelErrorBoundary } from '@/components/error-boundary';
+
+interface PanelProps {
+  /** Heading of the panel; also names it in its error message. */
+  title: string;
+  description?: ReactNode;
+  actions?: ReactNode;
+  children: ReactNode;
+  /** For the grid: columns spanned at desktop width. */
+  colSpan?: { base?: number; md?: number; lg?: number; xl?: number };
+  testId?: string;
+}
+
+/** A dashboard card with a heading; a failure inside it stays inside it. */
+export function Panel({ title, description, actions, children, colSpan, testId }: PanelProps) {
+  const headingId = `panel-${title.toLowerCase().replace(/[^a-z0-9]+/g, '-')}`;
+  return (
+    <Box
+      as="section"
+      aria-labelledby={headingId}
+      bg="surface"
+      borderWidth="1px"
+      borderColor="border.muted"
+      borderRadius="xl"
+      p={{ base: '4', md: '5' }}
+      gridColumn={{
+        base: `span ${colSpan?.base ?? 1}`,
+        md: colSpan?.md ? `span ${colSpan.md}` : undefined,
+        lg: colSpan?.lg ? `span ${colSpan.lg}` : undefined,
+        xl: colSpan?.xl ? `span ${colSpan.xl}` : undefined,
+      }}
+      minW="0"
+      data-testid={testId}
+    >
+      <Flex justify="space-between" align="start" gap="3" mb="4" wrap="wrap">
+        <Stack gap="0.5" minW="0">
+          <Heading as="h2" id={headingId} size="sm" fontWeight="semibold">
+            {title}
+          </Heading>
+          {description && (
+            <Text fontSize="xs" color="fg.muted">
+              {description}
+            </Text>
+          )}
+        </Stack>
+        {actions}
+      </Flex>
+      <PanelErrorBoundary label={title.toLowerCase()}>{children}</PanelErrorBoundary>
+    </Box>
+  );
+}
+
+/** What a chart shows before there is anything to chart. */
+export function NoData({ children, height = 220 }: { children?: ReactNode; height?: number }) {
+  return (
+    <EmptyState.Root size="sm" h={`${height}px`} display="grid" placeItems="center">
+      <EmptyState.Content>
+        <EmptyState.Indicator>
+          <LuChartNoAxesColumn />
+        </EmptyState.Indicator>
+        <Stack textAlign="center" gap="1">
+          <EmptyState.Title fontSize="sm">No data yet</EmptyState.Title>
+          {children && (
+            <EmptyState.Description fontSize="xs" maxW="xs">
+              {children}
+            </EmptyState.Description>
+          )}
+        </Stack>
+      </EmptyState.Content>
+    </EmptyState.Root>
+  );
+}
+
+export function ChartSkeleton({ height = 220 }: { height?: number }) {
+  return <Skeleton h={`${height}px`} borderRadius="md" aria-hidden />;
+}
+
+/** A failed load, with what went wrong and a way to try again. */
+export function LoadError({
+  what,
+  error,
+  onRetry,
+}: {
+  what: string;
+  error: Error;
+  onRetry: () => void;
+}) {
+  return (
+    <Alert.Root status="error" borderRadius="md" role="alert">
+      <Alert.Indicator />
+      <Stack gap="2" flex="1" align="start">
+        <Alert.Title>Could not load {what}.</Alert.Title>
+        <Alert.Description>{error.message}</Alert.Description>
+        <Button size="xs" variant="outline" onClick={onRetry}>
+          Try again
+        </Button>
+      </Stack>
+    </Alert.Root>
+  );
+}
