@@ -1063,6 +1063,11 @@ export interface components {
              */
             decision_note?: string | null;
             /**
+             * Question
+             * @description The customer's message, in lists and draft.created events (null in updates).
+             */
+            question?: string | null;
+            /**
              * Sent Text
              * @description What reached the customer (the edit, when edited).
              */

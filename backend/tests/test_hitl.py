@@ -54,6 +54,11 @@ async def test_the_queue_puts_safety_first_then_urgency_then_age(floor, build, c
     assert response.status_code == 200, response.text
     ids = [d["id"] for d in response.json()["items"]]
     assert ids == [safety["id"], first["id"], second["id"]]
+    # rows carry the customer's question, so agents can triage from the list
+    assert [d["question"] for d in response.json()["items"]][1:] == [
+        "Do you sell gift cards?",
+        "Can I park outside the shop?",
+    ]
     urgent = response.json()["items"][0]
     assert (urgent["category"], urgent["priority"], urgent["status"]) == (
         "safety_compliance",
@@ -300,6 +305,7 @@ async def test_after_a_rejection_the_ai_tries_again_with_a_hint(floor, build, cl
     retried = await client.post(url(draft, "retry"), headers=ann.headers, json=hint)
     assert retried.status_code == 201, retried.text
     new = retried.json()
+    assert new["question"] == "Do you sell gift cards?"
     assert (new["status"], new["reason"], new["retry_of"], new["hint"]) == (
         "pending_review",
         "agent_retry",

@@ -193,6 +193,7 @@ async def test_an_unsure_answer_becomes_a_draft_and_the_customer_is_told(
     assert queue and queue[0]["audience"] == "staff"
     assert queue[0]["topics"] == [f"tenant:{tenant.id}:queue"]
     assert queue[0]["event"]["draft"]["id"] == str(draft["id"])
+    assert queue[0]["event"]["draft"]["question"]  # the customer's words travel with a new draft
     actions = [
         a["action"]
         for a in await rows(

@@ -107,7 +107,18 @@ async def list_drafts(
         )
     query = query.order_by(_SAFETY_FIRST, _URGENCY, Draft.created_at, Draft.id).limit(limit + 1)
     rows = list((await session.execute(query)).scalars())
-    items = [DraftOut.model_validate(row) for row in rows[:limit]]
+    page = rows[:limit]
+    questions = dict(
+        (
+            await session.execute(
+                select(Message.id, Message.text).where(Message.id.in_([r.message_id for r in page]))
+            )
+        ).all()
+    )
+    items = [
+        DraftOut.model_validate(row).model_copy(update={"question": questions.get(row.message_id)})
+        for row in page
+    ]
     return DraftPage(
         items=items, next_cursor=_encode_cursor(rows[limit - 1]) if len(rows) > limit else None
     )
@@ -422,7 +433,7 @@ async def retry(
                 "decision_path": result.decision_path,
             },
         )
-        out = DraftOut.model_validate(draft)
+        out = DraftOut.model_validate(draft).model_copy(update={"question": question.text})
         await publish(
             session,
             settings.realtime.channel,

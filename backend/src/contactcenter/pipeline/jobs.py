@@ -543,7 +543,9 @@ class ReplyWorker:
                 else [],
             },
         )
-        draft_out = DraftOut.model_validate(draft)
+        draft_out = DraftOut.model_validate(draft).model_copy(
+            update={"question": context.message.text}
+        )
         await audit.record(
             session,
             tenant_id=job.tenant_id,

@@ -74,6 +74,10 @@ class DraftOut(BaseModel):
         default=None, description="When it waited past the tenant's limit and was escalated."
     )
     decision_note: str | None = Field(default=None, description="A rejection's reason.")
+    question: str | None = Field(
+        default=None,
+        description="The customer's message, in lists and draft.created events (null in updates).",
+    )
     sent_text: str | None = Field(
         default=None, description="What reached the customer (the edit, when edited)."
     )
