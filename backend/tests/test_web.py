@@ -18,7 +18,7 @@ from contactcenter.tenants.service import DEMO_BRANDING, ensure_demo_tenant
 @pytest.fixture
 def dist(tmp_path: Path) -> Path:
     (tmp_path / "assets").mkdir()
-    (tmp_path / "index.html").write_text("<h1>Demo Pharmacy</h1>")
+    (tmp_path / "index.html").write_text("<h1>Riverside Pharmacy</h1>")
     (tmp_path / "app.html").write_text('<div id="root"></div>')
     (tmp_path / "widget.js").write_text("(function(){})();")
     (tmp_path / "assets" / "app-1234.js").write_text("console.log(1)")
@@ -39,7 +39,7 @@ async def web(settings: Settings, dist: Path) -> AsyncIterator[httpx.AsyncClient
 async def test_root_serves_the_demo_site_and_console_sections_serve_the_spa(web):
     root = await web.get("/")
     assert root.status_code == 200
-    assert "Demo Pharmacy" in root.text
+    assert "Riverside Pharmacy" in root.text
     assert root.headers["cache-control"] == "no-cache"
     for path in ("/agent", "/agent/conversations/abc", "/supervisor", "/login"):
         page = await web.get(path)
