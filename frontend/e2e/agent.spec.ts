@@ -1,5 +1,7 @@
 import { expect, test } from '@playwright/test';
-import { ask, customerPage, draftIds, shot, staffPage } from './support';
+import { ask, closeContexts, customerPage, draftIds, shot, staffPage } from './support';
+
+test.afterEach(closeContexts);
 
 test('an uncertain question reaches the agent live; the edited answer reaches the customer', async ({
   browser,

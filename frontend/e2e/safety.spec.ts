@@ -1,5 +1,7 @@
 import { expect, test } from '@playwright/test';
-import { ask, customerPage, draftIds, shot, staffPage } from './support';
+import { ask, closeContexts, customerPage, draftIds, shot, staffPage } from './support';
+
+test.afterEach(closeContexts);
 
 const tileValue = async (page: import('@playwright/test').Page, key: string) =>
   Number(await page.locator(`[data-testid="tile-${key}"]`).getAttribute('data-value'));

@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { type Browser, expect, type Page } from '@playwright/test';
+import { type Browser, type BrowserContext, expect, type Page } from '@playwright/test';
 
 export const base = () => {
   const url = process.env.E2E_BASE_URL;
@@ -17,9 +17,22 @@ export const shot = (page: Page, name: string) =>
 
 export const PHONE = { width: 390, height: 844 };
 
+const contexts: BrowserContext[] = [];
+
+/** Remember a context so `closeContexts` (after each test) closes it. */
+export async function track(context: Promise<BrowserContext>): Promise<BrowserContext> {
+  const opened = await context;
+  contexts.push(opened);
+  return opened;
+}
+
+export async function closeContexts() {
+  await Promise.all(contexts.splice(0).map((context) => context.close()));
+}
+
 /** A customer on the demo pharmacy site with the widget open. */
 export async function customerPage(browser: Browser, viewport = { width: 1440, height: 900 }) {
-  const context = await browser.newContext({ viewport });
+  const context = await track(browser.newContext({ viewport }));
   const page = await context.newPage();
   await page.goto(`${base()}/`);
   await page.locator('[data-cc="launcher"]').click();
@@ -37,7 +50,7 @@ export async function ask(page: Page, text: string) {
 
 /** A staff member signed in, on `path`. */
 export async function staffPage(browser: Browser, email: string, path: string) {
-  const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+  const context = await track(browser.newContext({ viewport: { width: 1440, height: 900 } }));
   const page = await context.newPage();
   await page.goto(`${base()}${path}`);
   await page.getByLabel('E-mail').fill(email);
