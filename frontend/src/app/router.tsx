@@ -1,6 +1,8 @@
+import { lazy, Suspense } from 'react';
 import { createBrowserRouter, Navigate, Outlet, useParams } from 'react-router-dom';
 import { AppShell, type NavItem } from '@/components/app-shell';
 import { PanelErrorBoundary } from '@/components/error-boundary';
+import { PageSpinner } from '@/components/page-spinner';
 import { AlertsBell } from '@/features/alerts';
 import { LoginPage, RequireAuth, useLogout } from '@/features/auth';
 import {
@@ -8,9 +10,13 @@ import {
   ConversationsPage,
   ConversationTimeline,
 } from '@/features/conversations';
-import { DashboardPage } from '@/features/dashboard';
 import { QueuePage } from '@/features/queue';
 import { hasRole, useSession } from '@/lib/session';
+
+// the dashboard's charts are the heaviest part of the console: loaded when a supervisor opens it
+const DashboardPage = lazy(() =>
+  import('@/features/dashboard').then((m) => ({ default: m.DashboardPage })),
+);
 
 const STAFF = ['agent', 'supervisor', 'admin'] as const;
 const SUPERVISORS = ['supervisor', 'admin'] as const;
@@ -64,7 +70,9 @@ export const router = createBrowserRouter([
         path: '/supervisor',
         element: (
           <RequireAuth roles={[...SUPERVISORS]}>
-            <DashboardPage />
+            <Suspense fallback={<PageSpinner />}>
+              <DashboardPage />
+            </Suspense>
           </RequireAuth>
         ),
       },
