@@ -53,11 +53,11 @@ e2e: install web ## the browser journeys (Playwright, /usr/bin/chromium) against
 
 lint: install
 	cd $(BACKEND) && .venv/bin/ruff check src tests bench && .venv/bin/ruff format --check src tests bench && .venv/bin/mypy
-	cd $(FRONTEND) && npx tsc -b && npx biome check src widget e2e *.ts
+	cd $(FRONTEND) && npx tsc -b && npm run --silent lint
 
 format: install
 	cd $(BACKEND) && .venv/bin/ruff check --fix src tests bench && .venv/bin/ruff format src tests bench
-	cd $(FRONTEND) && npx biome check --write src widget e2e *.ts
+	cd $(FRONTEND) && npm run --silent format
 
 bench: install ## latency and throughput figures (see specs/.../plan.md)
 	cd $(BACKEND) && .venv/bin/python -m bench.foundation

@@ -5,9 +5,7 @@ import { patchDraftDetail } from './get-draft';
 import { applyDraftToLists, draftKeys } from './list-drafts';
 
 export type Decision =
-  | { action: 'approve' }
-  | { action: 'edit'; text: string }
-  | { action: 'reject'; reason: string };
+  { action: 'approve' } | { action: 'edit'; text: string } | { action: 'reject'; reason: string };
 
 function decide(id: string, decision: Decision): Promise<Draft> {
   const path = { draft_id: id };
