@@ -18,16 +18,28 @@ export const shot = (page: Page, name: string) =>
 export const PHONE = { width: 390, height: 844 };
 
 const contexts: BrowserContext[] = [];
+const consoleErrors: string[] = [];
 
-/** Remember a context so `closeContexts` (after each test) closes it. */
+/**
+ * Remember a context so `closeContexts` (after each test) closes it, and collect what its pages
+ * log as errors: a journey that works but logs errors is not done.
+ */
 export async function track(context: Promise<BrowserContext>): Promise<BrowserContext> {
   const opened = await context;
   contexts.push(opened);
+  opened.on('page', (page) => {
+    page.on('console', (message) => {
+      if (message.type() === 'error') consoleErrors.push(`${page.url()}: ${message.text()}`);
+    });
+    page.on('pageerror', (error) => consoleErrors.push(`${page.url()}: ${error.message}`));
+  });
   return opened;
 }
 
 export async function closeContexts() {
   await Promise.all(contexts.splice(0).map((context) => context.close()));
+  const logged = consoleErrors.splice(0);
+  expect(logged, 'errors in the browser console').toEqual([]);
 }
 
 /** A customer on the demo pharmacy site with the widget open. */
