@@ -24,7 +24,7 @@ import { useConversation } from '../api/get-conversation';
 import { conversationKeys } from '../api/keys';
 import { applyConversation } from '../api/list-conversations';
 import { useWaitingDraft } from '../api/waiting-draft';
-import { useNow } from '../hooks/use-now';
+import { useNow } from '@/lib/use-now';
 import {
   ago,
   CHANNEL,

@@ -6,7 +6,7 @@ import { useRealtimeTopic } from '@/lib/realtime/react';
 import { useSession } from '@/lib/session';
 import { touchConversation } from '../api/list-conversations';
 import { appendMessage, useMessages } from '../api/list-messages';
-import { useNow } from '../hooks/use-now';
+import { useNow } from '@/lib/use-now';
 import { dayLabel, type Message } from '../lib/labels';
 import { MessageBubble } from './message-bubble';
 

@@ -18,7 +18,7 @@ import { useRealtimeTopic, useResync } from '@/lib/realtime/react';
 import { useSession } from '@/lib/session';
 import { conversationKeys } from '../api/keys';
 import { applyConversation, touchConversation, useConversations } from '../api/list-conversations';
-import { useNow } from '../hooks/use-now';
+import { useNow } from '@/lib/use-now';
 import {
   ago,
   CHANNEL,

@@ -13,7 +13,7 @@ import {
 } from 'react-icons/lu';
 import type { Dashboard } from '../api/get-dashboard';
 import type { TenantPolicy } from '../api/get-policy';
-import { useNow } from '../hooks/use-now';
+import { useNow } from '@/lib/use-now';
 import {
   formatCount,
   formatDuration,

@@ -1,6 +1,6 @@
 import { Box, HStack, Spinner, Text } from '@chakra-ui/react';
 import { useConnectionStatus } from '@/lib/realtime/react';
-import { useNow } from '../hooks/use-now';
+import { useNow } from '@/lib/use-now';
 import { formatAgo } from '../lib/format';
 
 const STATE = {

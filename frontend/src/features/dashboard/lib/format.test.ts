@@ -23,7 +23,7 @@ describe('format', () => {
   });
 
   it('names server keys', () => {
-    expect(labelOf('safety_compliance')).toBe('Safety & compliance');
+    expect(labelOf('safety_compliance')).toBe('Safety'); // as the queue names it
     expect(labelOf('waiting:low_confidence')).toBe('Waited too long (low confidence)');
     expect(labelOf('something_new')).toBe('Something new');
   });

@@ -1,3 +1,4 @@
+import { CATEGORY_LABEL } from '@/lib/vocabulary';
 const integer = new Intl.NumberFormat('en-US');
 const compact = new Intl.NumberFormat('en-US', { notation: 'compact', maximumFractionDigits: 1 });
 const percent = new Intl.NumberFormat('en-US', { style: 'percent', maximumFractionDigits: 0 });
@@ -57,9 +58,7 @@ export function formatAgo(ms: number): string {
 }
 
 const LABELS: Record<string, string> = {
-  informational: 'Informational',
-  service_action: 'Service action',
-  safety_compliance: 'Safety & compliance',
+  ...CATEGORY_LABEL,
   auto_sent: 'Auto-sent',
   draft: 'Drafted for review',
   escalated: 'Escalated (safety)',

@@ -25,7 +25,7 @@ import { useSession } from '@/lib/session';
 import { type Decision, useDecideDraft, useRetryDraft } from '../api/decide-draft';
 import { type DraftDetail, useDraft } from '../api/get-draft';
 import { type ClaimState, useDraftClaim } from '../hooks/use-draft-claim';
-import { useNow } from '../hooks/use-now';
+import { useNow } from '@/lib/use-now';
 import { isTyping } from '../lib/keys';
 import { age, clockTime, type Draft, reasonLabel, STATUS_LABEL } from '../lib/labels';
 import { CategoryBadge, ConfidenceMeter, PriorityBadge } from './queue-badges';

@@ -17,7 +17,7 @@ import { useSearchParams } from 'react-router-dom';
 import { PanelErrorBoundary } from '@/components/error-boundary';
 import { useSession } from '@/lib/session';
 import { type QueueFilters, useDrafts } from '../api/list-drafts';
-import { useNow } from '../hooks/use-now';
+import { useNow } from '@/lib/use-now';
 import { useQueueLive } from '../hooks/use-queue-live';
 import { isTyping } from '../lib/keys';
 import {

@@ -4,11 +4,7 @@ export type Draft = Schemas['DraftOut'];
 export type Category = Schemas['Category'];
 export type Priority = Schemas['Priority'];
 
-export const CATEGORY_LABEL: Record<Category, string> = {
-  informational: 'Information',
-  service_action: 'Service request',
-  safety_compliance: 'Safety',
-};
+export { CATEGORY_LABEL } from '@/lib/vocabulary';
 
 export const PRIORITY_LABEL: Record<Priority, string> = {
   urgent: 'Urgent',
