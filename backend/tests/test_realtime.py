@@ -14,6 +14,7 @@ from websockets.exceptions import ConnectionClosed
 
 from contactcenter.auth.principal import Role
 from contactcenter.auth.tokens import TokenIssuer
+from contactcenter.realtime.hub import Subscriber
 from tests.conftest import TEST_JWT_SECRET
 from tests.servers import running_server
 
@@ -279,3 +280,14 @@ async def test_knowledge_progress_reaches_the_tenants_staff_only(replicas, build
         assert event["document"]["id"] == document_id
         assert event["document"]["status"] == "queued"
         assert event["document"]["filename"] == "returns.md"
+
+
+async def test_a_full_send_queue_calls_for_the_socket_to_close_once():
+    closes: list[str] = []
+    subscriber = Subscriber(is_staff=True, queue=asyncio.Queue(maxsize=2))
+    subscriber.on_overflow = lambda: closes.append("too slow")
+    for n in range(5):
+        subscriber.offer(f'{{"n": {n}}}')
+    assert subscriber.queue.qsize() == 2  # the first frames are kept for the client
+    assert subscriber.overflowed
+    assert closes == ["too slow"]

@@ -47,6 +47,7 @@ router = APIRouter()
 
 CLOSE_TOKEN = 4001  # the token is invalid or expired
 CLOSE_SLOW = 4008  # the client could not keep up with its events
+HEARTBEAT_FRAME = Heartbeat().model_dump_json()
 
 STAFF_TENANT_TOPICS = frozenset({"conversations", "queue", "knowledge"})
 SUPERVISOR_TENANT_TOPICS = frozenset({"dashboard"})
@@ -135,23 +136,33 @@ async def realtime(websocket: WebSocket) -> None:
 
     state: dict[str, Any] = {"principal": principal}
     subscriber = hub.register(principal.is_staff, settings.realtime.send_queue_size)
+    # timers, not tasks, for the heartbeat, the token's expiry and a slow client: an idle socket
+    # costs two tasks (send and receive), which matters at ten thousand sockets
+    loop = asyncio.get_running_loop()
+    ended: asyncio.Future[str] = loop.create_future()
+    timers: dict[str, asyncio.TimerHandle] = {}
+
+    def end(reason: str) -> None:
+        if not ended.done():
+            ended.set_result(reason)
+
+    def beat() -> None:
+        subscriber.offer(HEARTBEAT_FRAME)
+        timers["heartbeat"] = loop.call_later(settings.realtime.heartbeat_interval_s, beat)
+
+    def expire_at(expires_at: float) -> None:
+        if "expiry" in timers:
+            timers["expiry"].cancel()
+        timers["expiry"] = loop.call_later(max(0.0, expires_at - time.time()), end, "token_expired")
+
+    subscriber.on_overflow = lambda: end("overflow")
+    timers["heartbeat"] = loop.call_later(settings.realtime.heartbeat_interval_s, beat)
+    expire_at(principal.expires_at)
 
     async def pump() -> None:
         while True:
             frame = await subscriber.queue.get()
             await websocket.send_text(frame)
-
-    async def heartbeat() -> None:
-        while True:
-            await asyncio.sleep(settings.realtime.heartbeat_interval_s)
-            subscriber.offer(Heartbeat().model_dump_json())
-
-    async def expiry() -> None:
-        while True:
-            remaining = state["principal"].expires_at - time.time()
-            if remaining <= 0:
-                return
-            await asyncio.sleep(min(remaining, 60))
 
     def reply(frame: BaseModel) -> None:
         subscriber.offer(frame.model_dump_json(exclude_none=True))
@@ -222,24 +233,20 @@ async def realtime(websocket: WebSocket) -> None:
                 )
                 return
             state["principal"] = fresh
+            expire_at(fresh.expires_at)
             reply(Authenticated(expires_at=fresh.expires_at, ref=frame.ref))
 
-    tasks = {
+    tasks: set[asyncio.Future[Any]] = {
         asyncio.create_task(pump()),
-        asyncio.create_task(heartbeat()),
         asyncio.create_task(receive()),
     }
-    expiry_task = asyncio.create_task(expiry())
-    overflow_task = asyncio.create_task(subscriber.overflowed.wait())
     try:
-        done, _ = await asyncio.wait(
-            {*tasks, expiry_task, overflow_task}, return_when=asyncio.FIRST_COMPLETED
-        )
-        if expiry_task in done:
+        done, _ = await asyncio.wait({*tasks, ended}, return_when=asyncio.FIRST_COMPLETED)
+        if ended in done and ended.result() == "token_expired":
             await _reject(
                 websocket, "token_expired", "the access token expired; reconnect with a fresh one"
             )
-        elif overflow_task in done:
+        elif ended in done:
             with contextlib.suppress(Exception):
                 await websocket.close(code=CLOSE_SLOW, reason="too slow; reconnect and catch up")
         else:
@@ -250,9 +257,11 @@ async def realtime(websocket: WebSocket) -> None:
                 ):
                     log.warning("realtime.socket_failed", error=type(failure).__name__)
     finally:
-        for task in (*tasks, expiry_task, overflow_task):
+        for timer in timers.values():
+            timer.cancel()
+        for task in tasks:
             task.cancel()
-        for task in (*tasks, expiry_task, overflow_task):
+        for task in tasks:
             with contextlib.suppress(BaseException):
                 await task
         hub.unregister(subscriber)

@@ -32,13 +32,18 @@ class Subscriber:
     is_staff: bool
     queue: asyncio.Queue[str]
     topics: set[str] = field(default_factory=set)
-    overflowed: asyncio.Event = field(default_factory=asyncio.Event)
+    overflowed: bool = False
+    # called once when the queue first overflows (the socket then closes: too slow)
+    on_overflow: Callable[[], None] | None = None
 
     def offer(self, frame: str) -> None:
         try:
             self.queue.put_nowait(frame)
         except asyncio.QueueFull:
-            self.overflowed.set()
+            if not self.overflowed:
+                self.overflowed = True
+                if self.on_overflow is not None:
+                    self.on_overflow()
 
 
 class RealtimeHub:
