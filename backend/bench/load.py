@@ -21,8 +21,10 @@ import random
 import subprocess
 import sys
 import time
+import uuid
 from typing import Any
 
+import asyncpg
 import httpx
 from websockets.asyncio.client import connect
 
@@ -194,6 +196,7 @@ async def run(server: BenchServer, args: argparse.Namespace) -> dict[str, Any]:
     cpu = CpuMeter.delta(before, after)
     first = list(stats.first_response.values())
     peak, _ = server.peak_rss_mb()
+    where = await where_the_time_goes(server.pg_uri, tenant_id)
     return {
         "customers": args.customers,
         "messages": len(stats.posted),
@@ -215,6 +218,39 @@ async def run(server: BenchServer, args: argparse.Namespace) -> dict[str, Any]:
         "harness_cpu_percent": round(100 * cpu["bench"] / cpu["wall"], 1) if cpu["wall"] else None,
         "drafts": len(stats.draft_visible),
         "llm_latency_ms": args.llm_latency_ms,
+        **where,
+    }
+
+
+async def where_the_time_goes(pg_uri: str, tenant_id: str) -> dict[str, Any]:
+    """From the stored jobs and outcomes: how long replies waited for a worker, and how long
+    each pipeline stage took (p50 / p95 ms), to say what limits the first response."""
+    conn = await asyncpg.connect(pg_uri)
+    try:
+        rows = await conn.fetch(
+            "SELECT extract(epoch FROM o.created_at - j.created_at) * 1000 AS job_ms, "
+            "o.latency_ms FROM ai_outcomes o JOIN reply_jobs j ON j.message_id = o.message_id "
+            "WHERE o.tenant_id = $1",
+            uuid.UUID(tenant_id),
+        )
+    finally:
+        await conn.close()
+    stages: dict[str, list[float]] = {}
+    waits: list[float] = []
+    for row in rows:
+        latency = json.loads(row["latency_ms"]) if isinstance(row["latency_ms"], str) else {}
+        total = float(latency.get("total", 0.0))
+        waits.append(max(0.0, float(row["job_ms"]) - total))
+        for stage, ms in latency.items():
+            stages.setdefault(stage, []).append(float(ms))
+    return {
+        # message stored -> outcome stored, minus the pipeline's own time: the queue and the
+        # storing transaction
+        "job_wait_p50_ms": pct(waits, 50),
+        "job_wait_p95_ms": pct(waits, 95),
+        "stage_p50_p95_ms": {
+            stage: [pct(values, 50), pct(values, 95)] for stage, values in sorted(stages.items())
+        },
     }
 
 
