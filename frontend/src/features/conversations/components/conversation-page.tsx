@@ -16,7 +16,7 @@ import { useState } from 'react';
 import { LuArrowLeft, LuBot, LuCheck, LuHand, LuListTree, LuX } from 'react-icons/lu';
 import { Link as RouterLink } from 'react-router-dom';
 import { PanelErrorBoundary } from '@/components/error-boundary';
-import { ApiError } from '@/lib/api';
+
 import { useRealtimeTopic } from '@/lib/realtime/react';
 import { useSession } from '@/lib/session';
 import { useControl } from '../api/control';
@@ -25,6 +25,7 @@ import { conversationKeys } from '../api/keys';
 import { applyConversation } from '../api/list-conversations';
 import { useWaitingDraft } from '../api/waiting-draft';
 import { useNow } from '@/lib/use-now';
+import { LoadError } from '@/components/load-error';
 import {
   ago,
   CHANNEL,
@@ -73,29 +74,15 @@ export function ConversationPage({ conversationId }: { conversationId: string })
     );
   }
   if (query.isError) {
-    const gone = query.error instanceof ApiError && query.error.status === 404;
     return (
       <Stack gap="4" maxW="3xl" mx="auto">
         <BackLink />
-        <Alert.Root status={gone ? 'info' : 'error'} role="alert">
-          <Alert.Indicator />
-          <Stack gap="2" flex="1">
-            <Alert.Title>
-              {gone ? 'This conversation does not exist.' : 'Could not load the conversation.'}
-            </Alert.Title>
-            <Alert.Description>{query.error.message}</Alert.Description>
-            {!gone && (
-              <Button
-                size="xs"
-                variant="outline"
-                alignSelf="start"
-                onClick={() => void query.refetch()}
-              >
-                Try again
-              </Button>
-            )}
-          </Stack>
-        </Alert.Root>
+        <LoadError
+          what="the conversation"
+          gone="This conversation does not exist."
+          error={query.error}
+          onRetry={() => void query.refetch()}
+        />
       </Stack>
     );
   }

@@ -1,4 +1,4 @@
-import { Alert, Box, Button, Flex, HStack, Skeleton, Stack, Text } from '@chakra-ui/react';
+import { Box, Flex, HStack, Skeleton, Stack, Text } from '@chakra-ui/react';
 import { useQueryClient } from '@tanstack/react-query';
 import { Fragment, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { LuBot } from 'react-icons/lu';
@@ -7,6 +7,7 @@ import { useSession } from '@/lib/session';
 import { touchConversation } from '../api/list-conversations';
 import { appendMessage, useMessages } from '../api/list-messages';
 import { useNow } from '@/lib/use-now';
+import { LoadError } from '@/components/load-error';
 import { dayLabel, type Message } from '../lib/labels';
 import { MessageBubble } from './message-bubble';
 
@@ -103,21 +104,13 @@ export function ConversationTimeline({ conversationId }: { conversationId: strin
   }
   if (query.isError) {
     return (
-      <Alert.Root status="error" role="alert" m="3" w="auto">
-        <Alert.Indicator />
-        <Stack gap="2" flex="1">
-          <Alert.Title>Could not load the messages.</Alert.Title>
-          <Alert.Description>{query.error.message}</Alert.Description>
-          <Button
-            size="xs"
-            variant="outline"
-            alignSelf="start"
-            onClick={() => void query.refetch()}
-          >
-            Try again
-          </Button>
-        </Stack>
-      </Alert.Root>
+      <LoadError
+        what="the messages"
+        error={query.error}
+        onRetry={() => void query.refetch()}
+        m="3"
+        w="auto"
+      />
     );
   }
 

@@ -1,5 +1,4 @@
 import {
-  Alert,
   Box,
   Button,
   EmptyState,
@@ -19,6 +18,7 @@ import { useSession } from '@/lib/session';
 import { conversationKeys } from '../api/keys';
 import { applyConversation, touchConversation, useConversations } from '../api/list-conversations';
 import { useNow } from '@/lib/use-now';
+import { LoadError } from '@/components/load-error';
 import {
   ago,
   CHANNEL,
@@ -107,21 +107,12 @@ export function ConversationsPage() {
             ))}
           </Stack>
         ) : query.isError ? (
-          <Alert.Root status="error" role="alert" borderRadius="0">
-            <Alert.Indicator />
-            <Stack gap="2" flex="1">
-              <Alert.Title>Could not load the conversations.</Alert.Title>
-              <Alert.Description>{query.error.message}</Alert.Description>
-              <Button
-                size="xs"
-                variant="outline"
-                alignSelf="start"
-                onClick={() => void query.refetch()}
-              >
-                Try again
-              </Button>
-            </Stack>
-          </Alert.Root>
+          <LoadError
+            what="the conversations"
+            error={query.error}
+            onRetry={() => void query.refetch()}
+            borderRadius="0"
+          />
         ) : items.length === 0 ? (
           <EmptyState.Root py="16">
             <EmptyState.Content>

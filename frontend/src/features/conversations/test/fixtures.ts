@@ -1,23 +1,6 @@
 import type { Schemas } from '@/lib/api';
-import { useSession } from '@/lib/session';
 
-export const ME = {
-  id: 'u-me',
-  email: 'agent@demo.example',
-  role: 'agent' as const,
-  tenant_id: 't1',
-  display_name: 'Alex Agent',
-  is_anonymous: false,
-};
-
-export function signIn() {
-  useSession.setState({
-    accessToken: 'a.b.c',
-    refreshToken: 'r',
-    expiresAt: Math.floor(Date.now() / 1000) + 3600,
-    user: ME,
-  });
-}
+export { ME, signIn } from '@/test/session';
 
 /** Chakra's auto-growing textarea measures itself; jsdom has no ResizeObserver. */
 export class NoResizeObserver {

@@ -1,14 +1,4 @@
-import {
-  Alert,
-  Box,
-  Button,
-  EmptyState,
-  Flex,
-  Heading,
-  Skeleton,
-  Stack,
-  Text,
-} from '@chakra-ui/react';
+import { Box, EmptyState, Flex, Heading, Skeleton, Stack, Text } from '@chakra-ui/react';
 import type { ReactNode } from 'react';
 import { LuChartNoAxesColumn } from 'react-icons/lu';
 import { PanelErrorBoundary } from '@/components/error-boundary';
@@ -88,26 +78,4 @@ export function ChartSkeleton({ height = 220 }: { height?: number }) {
   return <Skeleton h={`${height}px`} borderRadius="md" aria-hidden />;
 }
 
-/** A failed load, with what went wrong and a way to try again. */
-export function LoadError({
-  what,
-  error,
-  onRetry,
-}: {
-  what: string;
-  error: Error;
-  onRetry: () => void;
-}) {
-  return (
-    <Alert.Root status="error" borderRadius="md" role="alert">
-      <Alert.Indicator />
-      <Stack gap="2" flex="1" align="start">
-        <Alert.Title>Could not load {what}.</Alert.Title>
-        <Alert.Description>{error.message}</Alert.Description>
-        <Button size="xs" variant="outline" onClick={onRetry}>
-          Try again
-        </Button>
-      </Stack>
-    </Alert.Root>
-  );
-}
+export { LoadError } from '@/components/load-error';

@@ -26,6 +26,7 @@ import { type Decision, useDecideDraft, useRetryDraft } from '../api/decide-draf
 import { type DraftDetail, useDraft } from '../api/get-draft';
 import { type ClaimState, useDraftClaim } from '../hooks/use-draft-claim';
 import { useNow } from '@/lib/use-now';
+import { LoadError } from '@/components/load-error';
 import { isTyping } from '../lib/keys';
 import { age, clockTime, type Draft, reasonLabel, STATUS_LABEL } from '../lib/labels';
 import { CategoryBadge, ConfidenceMeter, PriorityBadge } from './queue-badges';
@@ -54,29 +55,15 @@ export function DraftReview(props: Props) {
     );
   }
   if (detail.isError) {
-    const gone = detail.error instanceof ApiError && detail.error.status === 404;
     return (
       <Stack p="6" gap="4">
         <BackButton onBack={props.onBack} />
-        <Alert.Root status={gone ? 'info' : 'error'} role="alert">
-          <Alert.Indicator />
-          <Stack gap="2" flex="1">
-            <Alert.Title>
-              {gone ? 'This draft no longer exists.' : 'Could not load the draft.'}
-            </Alert.Title>
-            <Alert.Description>{detail.error.message}</Alert.Description>
-            {!gone && (
-              <Button
-                size="xs"
-                variant="outline"
-                alignSelf="start"
-                onClick={() => void detail.refetch()}
-              >
-                Try again
-              </Button>
-            )}
-          </Stack>
-        </Alert.Root>
+        <LoadError
+          what="the draft"
+          gone="This draft no longer exists."
+          error={detail.error}
+          onRetry={() => void detail.refetch()}
+        />
       </Stack>
     );
   }

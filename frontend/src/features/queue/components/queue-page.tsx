@@ -1,5 +1,4 @@
 import {
-  Alert,
   Box,
   Button,
   EmptyState,
@@ -18,6 +17,7 @@ import { PanelErrorBoundary } from '@/components/error-boundary';
 import { useSession } from '@/lib/session';
 import { type QueueFilters, useDrafts } from '../api/list-drafts';
 import { useNow } from '@/lib/use-now';
+import { LoadError } from '@/components/load-error';
 import { useQueueLive } from '../hooks/use-queue-live';
 import { isTyping } from '../lib/keys';
 import {
@@ -197,16 +197,11 @@ export function QueuePage({
             </Stack>
           ) : drafts.isError ? (
             <Box p="4">
-              <Alert.Root status="error" role="alert">
-                <Alert.Indicator />
-                <Stack gap="2" flex="1">
-                  <Alert.Title>Could not load the queue.</Alert.Title>
-                  <Alert.Description>{drafts.error.message}</Alert.Description>
-                  <Button size="xs" variant="outline" onClick={() => void drafts.refetch()}>
-                    Try again
-                  </Button>
-                </Stack>
-              </Alert.Root>
+              <LoadError
+                what="the queue"
+                error={drafts.error}
+                onRetry={() => void drafts.refetch()}
+              />
             </Box>
           ) : items.length === 0 ? (
             <EmptyState.Root size="sm" py="16">
