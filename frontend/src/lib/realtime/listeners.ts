@@ -19,10 +19,6 @@ export class Listeners<T> {
       }
     }
   }
-
-  get size(): number {
-    return this.items.size;
-  }
 }
 
 /** Topic -> handlers, reference counted: the first handler subscribes, the last unsubscribes. */

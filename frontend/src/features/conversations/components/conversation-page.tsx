@@ -16,16 +16,15 @@ import { useState } from 'react';
 import { LuArrowLeft, LuBot, LuCheck, LuHand, LuListTree, LuX } from 'react-icons/lu';
 import { Link as RouterLink } from 'react-router-dom';
 import { PanelErrorBoundary } from '@/components/error-boundary';
-
 import { useRealtimeTopic } from '@/lib/realtime/react';
 import { useSession } from '@/lib/session';
+import { LoadError } from '@/components/load-error';
+import { useNow } from '@/lib/use-now';
 import { useControl } from '../api/control';
 import { useConversation } from '../api/get-conversation';
 import { conversationKeys } from '../api/keys';
 import { applyConversation } from '../api/list-conversations';
 import { useWaitingDraft } from '../api/waiting-draft';
-import { useNow } from '@/lib/use-now';
-import { LoadError } from '@/components/load-error';
 import {
   ago,
   CHANNEL,

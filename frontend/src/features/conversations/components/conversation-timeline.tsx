@@ -4,10 +4,10 @@ import { Fragment, useEffect, useLayoutEffect, useMemo, useRef, useState } from 
 import { LuBot } from 'react-icons/lu';
 import { useRealtimeTopic } from '@/lib/realtime/react';
 import { useSession } from '@/lib/session';
+import { LoadError } from '@/components/load-error';
+import { useNow } from '@/lib/use-now';
 import { touchConversation } from '../api/list-conversations';
 import { appendMessage, useMessages } from '../api/list-messages';
-import { useNow } from '@/lib/use-now';
-import { LoadError } from '@/components/load-error';
 import { dayLabel, type Message } from '../lib/labels';
 import { MessageBubble } from './message-bubble';
 

@@ -15,10 +15,10 @@ import { LuInbox, LuMessageCircle, LuUser } from 'react-icons/lu';
 import { Link as RouterLink, useSearchParams } from 'react-router-dom';
 import { useRealtimeTopic, useResync } from '@/lib/realtime/react';
 import { useSession } from '@/lib/session';
+import { LoadError } from '@/components/load-error';
+import { useNow } from '@/lib/use-now';
 import { conversationKeys } from '../api/keys';
 import { applyConversation, touchConversation, useConversations } from '../api/list-conversations';
-import { useNow } from '@/lib/use-now';
-import { LoadError } from '@/components/load-error';
 import {
   ago,
   CHANNEL,

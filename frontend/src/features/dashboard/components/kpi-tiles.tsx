@@ -11,9 +11,9 @@ import {
   LuSiren,
   LuTimer,
 } from 'react-icons/lu';
+import { useNow } from '@/lib/use-now';
 import type { Dashboard } from '../api/get-dashboard';
 import type { TenantPolicy } from '../api/get-policy';
-import { useNow } from '@/lib/use-now';
 import {
   formatCount,
   formatDuration,

@@ -15,9 +15,9 @@ import { LuCoffee, LuInbox, LuListChecks } from 'react-icons/lu';
 import { useSearchParams } from 'react-router-dom';
 import { PanelErrorBoundary } from '@/components/error-boundary';
 import { useSession } from '@/lib/session';
-import { type QueueFilters, useDrafts } from '../api/list-drafts';
-import { useNow } from '@/lib/use-now';
 import { LoadError } from '@/components/load-error';
+import { useNow } from '@/lib/use-now';
+import { type QueueFilters, useDrafts } from '../api/list-drafts';
 import { useQueueLive } from '../hooks/use-queue-live';
 import { isTyping } from '../lib/keys';
 import {
