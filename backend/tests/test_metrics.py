@@ -3,7 +3,10 @@ counters that move with the work; `/ready` names each dependency."""
 
 from __future__ import annotations
 
+import asyncio
+import gc
 import re
+import time
 
 import httpx2
 import pytest
@@ -32,6 +35,8 @@ REQUIRED = (
     "realtime_connections",
     "reply_queue_depth",
     "drafts_pending",
+    "event_loop_lag_seconds",
+    "gc_pause_seconds",
 )
 
 
@@ -109,3 +114,45 @@ async def test_ready_names_each_dependency(client):
     body = (await client.get("/ready")).json()
     assert set(body["checks"]) >= {"database", "realtime", "knowledge", "llm"}
     assert body["checks"]["llm"]["status"] == "ok"
+
+
+async def test_the_loop_lag_monitor_samples_the_event_loop():
+    from contactcenter.observability.runtime import LoopLagMonitor
+
+    before = _sample("event_loop_lag_seconds_sum"), _sample("event_loop_lag_seconds_count")
+    monitor = LoopLagMonitor(interval_s=0.01)
+    monitor.start()
+    await asyncio.sleep(0.05)
+    time.sleep(0.03)  # noqa: ASYNC251 - hogs the loop on purpose: the next sample is late
+    await asyncio.sleep(0.05)
+    await monitor.stop()
+    assert _sample("event_loop_lag_seconds_count") > before[1]
+    assert _sample("event_loop_lag_seconds_sum") - before[0] >= 0.02
+
+
+def test_gc_pauses_are_timed_by_generation_and_the_startup_heap_is_frozen():
+    from contactcenter.observability.runtime import (
+        YOUNG_THRESHOLD,
+        GcPauses,
+        freeze_startup_heap,
+    )
+
+    GcPauses.install()
+    GcPauses.install()  # once per process, however many apps start
+    assert sum(1 for cb in gc.callbacks if isinstance(cb, GcPauses)) == 1
+    before = _sample("gc_pause_seconds_count", generation="2")
+    threshold = gc.get_threshold()
+    try:
+        freeze_startup_heap()
+        assert gc.get_freeze_count() > 0
+        assert gc.get_threshold()[0] == YOUNG_THRESHOLD
+        assert _sample("gc_pause_seconds_count", generation="2") == before + 1  # timed
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*threshold)
+
+
+def _sample(name: str, **labels: str) -> float:
+    from contactcenter.observability import metrics
+
+    return metrics.REGISTRY.get_sample_value(name, labels) or 0.0

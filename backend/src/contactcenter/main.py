@@ -23,7 +23,7 @@ from contactcenter.contract import openapi_with_realtime
 from contactcenter.conversations import service as conversations_service
 from contactcenter.conversations.endpoints import router as conversations_router
 from contactcenter.core import database
-from contactcenter.core.config import Settings, get_settings
+from contactcenter.core.config import Environment, Settings, get_settings
 from contactcenter.core.handlers import BodySizeLimitMiddleware, install_handlers
 from contactcenter.core.logging import RequestIdMiddleware, configure_logging
 from contactcenter.hitl.endpoints import router as hitl_router
@@ -33,6 +33,7 @@ from contactcenter.knowledge.endpoints import router as knowledge_router
 from contactcenter.knowledge.index import KnowledgeIndex
 from contactcenter.knowledge.tasks import IngestionWorker
 from contactcenter.observability import metrics
+from contactcenter.observability.runtime import GcPauses, LoopLagMonitor, freeze_startup_heap
 from contactcenter.pipeline.endpoints import router as pipeline_router
 from contactcenter.pipeline.jobs import ReplyWorker
 from contactcenter.pipeline.service import build_pipeline, build_tickets
@@ -87,7 +88,10 @@ def create_app(settings: Settings | None = None, *, print_banner: bool = False) 
         replies: ReplyWorker | None = None
         scheduler: Scheduler | None = None
         pusher: DashboardPusher | None = None
+        lag = LoopLagMonitor()
+        GcPauses.install()
         try:
+            lag.start()
             if settings.run_migrations:
                 await database.migrate(db)
             secret = settings.resolve_jwt_secret()
@@ -121,6 +125,12 @@ def create_app(settings: Settings | None = None, *, print_banner: bool = False) 
                 app.state.ingestion = worker
             app.state.pipeline = build_pipeline(settings, index, app.state.triage)
             if settings.pipeline.worker:
+                try:  # the models the first customer would otherwise wait for
+                    await app.state.pipeline.warm()
+                    await app.state.triage.classifier()
+                    await index.configured_embedder()
+                except Exception:  # each reply retries the load and fails over to a person
+                    log.warning("startup.warm_failed", exc_info=True)
                 replies = ReplyWorker(
                     settings, db, app.state.pipeline, build_tickets(settings, http)
                 )
@@ -136,11 +146,14 @@ def create_app(settings: Settings | None = None, *, print_banner: bool = False) 
             pusher.start()
             app.state.dashboard_pusher = pusher
             app.state.conversation_visible = conversations_service.is_visible
+            if settings.environment is not Environment.test:
+                freeze_startup_heap()
             log.info("startup.ready", url=settings.base_url, embedded=settings.embedded_database)
             if print_banner:
                 print(banner(settings, app.state.demo), flush=True)
             yield
         finally:
+            await lag.stop()
             if pusher is not None:
                 await pusher.stop()
             if scheduler is not None:

@@ -94,6 +94,19 @@ reply_queue_depth = Gauge(
     "Customer messages waiting for the AI (reply jobs not done).",
     registry=REGISTRY,
 )
+event_loop_lag = Histogram(
+    "event_loop_lag_seconds",
+    "How late a 100 ms timer of the event loop fires (a step or a collection held it up).",
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5),
+    registry=REGISTRY,
+)
+gc_pause = Histogram(
+    "gc_pause_seconds",
+    "Pauses of the cyclic garbage collector (the event loop stands still), by generation.",
+    ["generation"],
+    buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1),
+    registry=REGISTRY,
+)
 drafts_pending = Gauge(
     "drafts_pending", "Drafts waiting for a person (pending_review).", registry=REGISTRY
 )

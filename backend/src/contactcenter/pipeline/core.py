@@ -130,6 +130,11 @@ class ReplyPipeline:
     def composer(self) -> ReplyComposer:
         return self._composer
 
+    async def warm(self) -> None:
+        """Load the sentence embedder and the injection guard now, not on the first message."""
+        await self._embedder()
+        await self.detector()
+
     async def detector(self) -> InjectionDetector:
         async with self._detector_lock:
             if self._detector is None:
