@@ -12,6 +12,7 @@ ever quoted, never acted on.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -211,8 +212,13 @@ class OfflineResponder:
         return picked
 
 
-def quotable_units(text: str) -> list[str]:
-    """The passage's quotable units in order, markdown noise stripped, instructions dropped."""
+@functools.lru_cache(maxsize=4096)
+def quotable_units(text: str) -> tuple[str, ...]:
+    """The passage's quotable units in order, markdown noise stripped, instructions dropped.
+
+    Cached by text: the same passages answer question after question, and splitting them and
+    screening every sentence for injection patterns costs about as much as the rest of the
+    reply (`make load`)."""
     units: list[str] = []
     intro: str | None = None  # a sentence ending in ":" that the next paragraph completes
     for paragraph in _BLANK_LINE.split(text):
@@ -242,7 +248,7 @@ def quotable_units(text: str) -> list[str]:
             units.append(" ".join(sentences[colon:]))
     if intro is not None:
         units.append(intro)
-    return [u for u in units if _WORDS.search(u) and not match_patterns(u)]
+    return tuple(u for u in units if _WORDS.search(u) and not match_patterns(u))
 
 
 def _clean(line: str) -> str:
