@@ -67,8 +67,8 @@ bench: install ## latency and throughput figures (see specs/.../plan.md)
 
 CUSTOMERS ?= 100
 MESSAGES ?= 3
-load: install ## drive CUSTOMERS simulated customers (HTTP + WebSocket) and agents; LLM_LATENCY_MS=1000 for a simulated chat model
-	cd $(BACKEND) && .venv/bin/python -m bench.load --customers $(CUSTOMERS) --messages $(MESSAGES) $(if $(LLM_LATENCY_MS),--llm-latency-ms $(LLM_LATENCY_MS),)
+load: install ## drive CUSTOMERS simulated customers (HTTP + WebSocket) at a human pace (THINK_S=30) and agents; LLM_LATENCY_MS=1000 for a simulated chat model
+	cd $(BACKEND) && .venv/bin/python -m bench.load --customers $(CUSTOMERS) --messages $(MESSAGES) $(if $(THINK_S),--think-s $(THINK_S),) $(if $(LLM_LATENCY_MS),--llm-latency-ms $(LLM_LATENCY_MS),)
 
 EVAL_DIR ?= ../shared/eval
 eval: install ## quality on the labelled sets in ../shared/eval (triage, safety, injection, retrieval, answers)

@@ -5,11 +5,19 @@ embedded defaults. ``make load CUSTOMERS=N`` (not part of ``make test``).
     .venv/bin/python -m bench.load --customers 1000 [--messages 3] [--agents 3]
         [--llm-latency-ms 1000]   # a local OpenAI-compatible server instead of the offline one
 
+Customers keep a human pace: they arrive at ``--ramp`` a second and pause ``--think-s`` on
+average (uniformly half to one and a half times it) between a reply and their next message, the
+time it takes to read a reply and type; with 1,000 customers, 30 s and 20 a second, all 1,000
+conversations are open at once about a minute in, and about 33 messages a second arrive.
+``--think-s 1`` makes a stress test of the same crowd.
+
 Per customer message it measures the first response (POST start -> the AI's reply or the
 hand-over notice on the customer's socket), the realtime delivery of the customer's own message
 (POST start -> its ``message.created`` on the socket), and for drafts the time until an agent's
-socket shows them and from approval to the reply on the customer's socket. A message with no
-response within ``--settle-s`` after the last one is lost. The last line is one JSON object.
+socket shows them and from approval to the reply on the customer's socket. A message the
+pipeline never gave an outcome is lost; one with no reply on the customer's socket within 60 s
+(an agent had not approved it yet) is unanswered. The server's event-loop lag and its full
+garbage collections come from its ``/metrics``. The last line is one JSON object.
 """
 
 from __future__ import annotations
@@ -53,6 +61,7 @@ def pct(values: list[float], q: float) -> float | None:
 class Stats:
     def __init__(self) -> None:
         self.posted: dict[str, float] = {}  # message id -> POST start
+        self.turn: dict[str, int] = {}  # message id -> its place in the conversation (0, 1, ...)
         self.sending: dict[str, float] = {}  # client_message_id -> POST start
         self.seen_drafts: set[str] = set()
         self.first_response: dict[str, float] = {}
@@ -120,6 +129,7 @@ async def customer(
                     continue
                 message_id = response.json()["id"]
                 stats.posted[message_id] = started
+                stats.turn[message_id] = len(answered)
                 answered[message_id] = asyncio.Event()
                 try:
                     await asyncio.wait_for(answered[message_id].wait(), 60)
@@ -133,33 +143,42 @@ async def customer(
 async def agent(
     base: str, ws_base: str, token: str, tenant_id: str, stats: Stats, stop: asyncio.Event
 ) -> None:
+    """One agent: notes each draft the moment its queue shows it, and approves them one at a
+    time, as a person works through a queue."""
     headers = {"Authorization": f"Bearer {token}"}
+    inbox: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
     async with (
         httpx.AsyncClient(base_url=base, timeout=60) as client,
         connect(f"{ws_base}?access_token={token}", max_size=None) as ws,
     ):
         await ws.send(json.dumps({"type": "subscribe", "topic": f"tenant:{tenant_id}:queue"}))
+
+        async def watch() -> None:
+            async for raw in ws:
+                event = json.loads(raw).get("event") or {}
+                if event.get("type") != "draft.created":
+                    continue
+                draft = event["draft"]
+                if draft["id"] in stats.seen_drafts:
+                    continue  # another agent has it
+                stats.seen_drafts.add(draft["id"])
+                asked = stats.posted.get(draft["message_id"])
+                if asked is not None:
+                    stats.draft_visible.append((time.perf_counter() - asked) * 1000)
+                if draft["text"]:
+                    inbox.put_nowait(draft)
+
+        watcher = asyncio.create_task(watch())
         while not stop.is_set():
             try:
-                raw = await asyncio.wait_for(ws.recv(), 0.5)
+                draft = await asyncio.wait_for(inbox.get(), 0.5)
             except TimeoutError:
-                continue
-            event = json.loads(raw).get("event") or {}
-            if event.get("type") != "draft.created":
-                continue
-            draft = event["draft"]
-            if draft["id"] in stats.seen_drafts:
-                continue  # another agent has it
-            stats.seen_drafts.add(draft["id"])
-            asked = stats.posted.get(draft["message_id"])
-            if asked is not None:
-                stats.draft_visible.append((time.perf_counter() - asked) * 1000)
-            if not draft["text"]:
                 continue
             stats.approved_at[draft["id"]] = time.perf_counter()
             response = await client.post(f"/api/v1/drafts/{draft['id']}/approve", headers=headers)
-            if response.status_code not in (200, 409):  # 409: another agent was faster
+            if response.status_code not in (200, 409):  # 409: already decided
                 stats.errors += 1
+        watcher.cancel()
 
 
 async def run(server: BenchServer, args: argparse.Namespace) -> dict[str, Any]:
@@ -181,6 +200,7 @@ async def run(server: BenchServer, args: argparse.Namespace) -> dict[str, Any]:
         for _ in range(args.agents)
     ]
     meter = CpuMeter(server.pid, server.postmaster_pid())
+    scraped = await scrape(server.base_url)
     before = meter.snapshot()
     started = time.perf_counter()
 
@@ -191,20 +211,35 @@ async def run(server: BenchServer, args: argparse.Namespace) -> dict[str, Any]:
     await asyncio.gather(*(one(i) for i in range(args.customers)))
     elapsed = time.perf_counter() - started
     after = meter.snapshot()
+    rescraped = await scrape(server.base_url)
+    lag = bucket_quantiles(
+        histogram(scraped, "event_loop_lag_seconds"),
+        histogram(rescraped, "event_loop_lag_seconds"),
+        (50, 95, 99),
+    )
+    full_before = histogram(scraped, "gc_pause_seconds", 'generation="2"')
+    full_after = histogram(rescraped, "gc_pause_seconds", 'generation="2"')
     stop.set()
     await asyncio.gather(*agents, return_exceptions=True)
     cpu = CpuMeter.delta(before, after)
     first = list(stats.first_response.values())
     peak, _ = server.peak_rss_mb()
-    where = await where_the_time_goes(server.pg_uri, tenant_id)
+    where = await where_the_time_goes(server.pg_uri, tenant_id, set(stats.posted))
     return {
         "customers": args.customers,
         "messages": len(stats.posted),
         "errors": stats.errors,
-        "lost_messages": len(stats.posted) - len(stats.first_response),
+        # stored but never given an outcome by the pipeline (dropped): must be zero
+        "lost_messages": where.pop("without_outcome"),
+        # no reply on the customer's socket before the run ended (an agent still had it)
+        "unanswered_messages": len(stats.posted) - len(stats.first_response),
         "first_response_p50_ms": pct(first, 50),
         "first_response_p95_ms": pct(first, 95),
         "first_response_p99_ms": pct(first, 99),
+        "first_response_p95_ms_by_turn": [
+            pct([ms for mid, ms in stats.first_response.items() if stats.turn[mid] == turn], 95)
+            for turn in range(args.messages)
+        ],
         "draft_to_queue_p95_ms": pct(stats.draft_visible, 95),
         "approve_to_customer_p95_ms": pct(stats.approve_to_customer, 95),
         "realtime_delivery_p95_ms": pct(stats.delivery, 95),
@@ -217,12 +252,52 @@ async def run(server: BenchServer, args: argparse.Namespace) -> dict[str, Any]:
         # the harness shares the machine: its own CPU is part of the picture
         "harness_cpu_percent": round(100 * cpu["bench"] / cpu["wall"], 1) if cpu["wall"] else None,
         "drafts": len(stats.draft_visible),
+        # the server's event loop: how late it ran a callback asked for "now" (upper bucket
+        # bounds of its histogram, ms); every request, socket and reply job waits this long
+        "event_loop_lag_p50_p95_p99_ms": lag,
+        # full garbage collections during the run and their longest pause (bucket bound, ms)
+        "gc_full_collections": int(
+            full_after.get(float("inf"), 0) - full_before.get(float("inf"), 0)
+        ),
+        "gc_full_pause_max_ms": bucket_quantiles(full_before, full_after, (100,))[0],
         "llm_latency_ms": args.llm_latency_ms,
         **where,
     }
 
 
-async def where_the_time_goes(pg_uri: str, tenant_id: str) -> dict[str, Any]:
+async def scrape(base: str) -> str:
+    async with httpx.AsyncClient(base_url=base, timeout=30) as client:
+        return (await client.get("/metrics")).text
+
+
+def histogram(body: str, name: str, label: str = "") -> dict[float, float]:
+    """One Prometheus histogram from a scrape: upper bound -> cumulative count. `label`
+    (`generation="2"`) picks one series."""
+    buckets: dict[float, float] = {}
+    for line in body.splitlines():
+        if line.startswith(f"{name}_bucket{{") and label in line:
+            bound = line.split('le="', 1)[1].split('"', 1)[0]
+            buckets[float(bound)] = buckets.get(float(bound), 0.0) + float(line.rsplit(" ", 1)[1])
+    return buckets
+
+
+def bucket_quantiles(
+    before: dict[float, float], after: dict[float, float], qs: tuple[float, ...]
+) -> list[float | None]:
+    """Quantiles (as the bucket's upper bound, ms) of what was observed between two scrapes."""
+    bounds = sorted(after)
+    counts = [after[b] - before.get(b, 0.0) for b in bounds]
+    total = counts[-1] if counts else 0.0
+    result: list[float | None] = []
+    for q in qs:
+        bound = next(
+            (b for b, c in zip(bounds, counts, strict=True) if total and c >= total * q / 100), None
+        )
+        result.append(None if bound is None else bound * 1000)
+    return result
+
+
+async def where_the_time_goes(pg_uri: str, tenant_id: str, posted: set[str]) -> dict[str, Any]:
     """From the stored jobs and outcomes: how long replies waited for a worker, and how long
     each pipeline stage took (p50 / p95 ms), to say what limits the first response."""
     conn = await asyncpg.connect(pg_uri)
@@ -233,6 +308,12 @@ async def where_the_time_goes(pg_uri: str, tenant_id: str) -> dict[str, Any]:
             "WHERE o.tenant_id = $1",
             uuid.UUID(tenant_id),
         )
+        with_outcome = {
+            str(r["message_id"])
+            for r in await conn.fetch(
+                "SELECT message_id FROM ai_outcomes WHERE tenant_id = $1", uuid.UUID(tenant_id)
+            )
+        }
     finally:
         await conn.close()
     stages: dict[str, list[float]] = {}
@@ -244,6 +325,7 @@ async def where_the_time_goes(pg_uri: str, tenant_id: str) -> dict[str, Any]:
         for stage, ms in latency.items():
             stages.setdefault(stage, []).append(float(ms))
     return {
+        "without_outcome": len(posted - with_outcome),
         # message stored -> outcome stored, minus the pipeline's own time: the queue and the
         # storing transaction
         "job_wait_p50_ms": pct(waits, 50),
@@ -258,9 +340,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--customers", type=int, default=100)
     parser.add_argument("--messages", type=int, default=3, help="per customer")
-    parser.add_argument("--agents", type=int, default=3)
-    parser.add_argument("--think-s", type=float, default=1.0, help="mean pause between messages")
-    parser.add_argument("--ramp", type=float, default=100, help="customers arriving per second")
+    parser.add_argument(
+        "--agents", type=int, default=None, help="default: one per 50 customers, at least 3"
+    )
+    parser.add_argument(
+        "--think-s",
+        type=float,
+        default=30.0,
+        help="mean pause between a reply and the next message",
+    )
+    parser.add_argument("--ramp", type=float, default=20, help="customers arriving per second")
     parser.add_argument(
         "--llm-latency-ms",
         type=float,
@@ -268,6 +357,8 @@ def main() -> None:
         help="answer with a local OpenAI-compatible server of this latency instead of offline",
     )
     args = parser.parse_args()
+    if args.agents is None:
+        args.agents = max(3, args.customers // 50)
     env = {
         "PIPELINE_WORKER": "true",
         "PIPELINE_CONCURRENCY": "32",
