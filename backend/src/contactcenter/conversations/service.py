@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from sqlalchemy import text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -25,7 +24,6 @@ from contactcenter.conversations.schemas import (
 from contactcenter.core.config import Settings
 from contactcenter.core.cursors import decode_time_id_cursor, time_id_cursor
 from contactcenter.core.errors import AppError, ErrorCode
-from contactcenter.core.logging import current_request_id
 from contactcenter.models import Conversation, Message, User
 from contactcenter.realtime.events import ConversationCreated, ConversationUpdated, MessageCreated
 from contactcenter.realtime.publisher import Audience, conversation_topic, publish, tenant_topic
@@ -201,12 +199,6 @@ async def post_message(
         author_kind = AuthorKind.agent
     else:
         author_kind = AuthorKind.customer
-    request_id = current_request_id()
-    if request_id and author_kind is AuthorKind.customer:
-        # the reply job (made by trigger) records it, so the worker's logs carry it too
-        await session.execute(
-            text("SELECT set_config('app.request_id', :rid, true)"), {"rid": request_id}
-        )
     message = await repository.insert_message(
         session,
         {

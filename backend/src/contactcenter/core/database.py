@@ -37,6 +37,7 @@ from sqlalchemy.pool import NullPool
 
 from contactcenter.core.config import Settings
 from contactcenter.core.embedded_pg import start_embedded_postgres
+from contactcenter.core.logging import current_request_id
 
 log = structlog.get_logger(__name__)
 
@@ -44,9 +45,12 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 # an arbitrary constant: one migrator at a time across every process on the database
 MIGRATION_LOCK_KEY = 7_340_019_201
 
+# one round trip: the user's claims for RLS, and the request id the reply job's trigger records
+# (so the worker's logs carry it too)
 _SET_CLAIMS = text(
     "SELECT set_config('role', 'authenticated', true), "
-    "set_config('request.jwt.claims', :claims, true)"
+    "set_config('request.jwt.claims', :claims, true), "
+    "set_config('app.request_id', :request_id, true)"
 )
 
 
@@ -86,7 +90,10 @@ class Database:
         """One transaction; with `claims`, RLS applies as for that user. Commits on success."""
         async with self.sessionmaker() as session, session.begin():
             if claims is not None:
-                await session.execute(_SET_CLAIMS, {"claims": json.dumps(dict(claims))})
+                await session.execute(
+                    _SET_CLAIMS,
+                    {"claims": json.dumps(dict(claims)), "request_id": current_request_id() or ""},
+                )
             yield session
 
     async def dispose(self) -> None:

@@ -152,6 +152,7 @@ class ReplyWorker:
         self.max_attempts = settings.pipeline.max_attempts
         self._slots = asyncio.Semaphore(settings.pipeline.concurrency)
         self._wake = asyncio.Event()
+        self._more = False  # the last claim filled every free slot: the queue may hold more
         self._task: asyncio.Task[None] | None = None
         self._running: set[asyncio.Task[None]] = set()
         self._claimed: dict[UUID, repository.ClaimedJob] = {}  # in flight, for hand-back
@@ -214,26 +215,32 @@ class ReplyWorker:
             try:
                 await self._listen()
                 self._wake.clear()
-                claimed = await self.claim_some()
+                await self.claim_some()
             except asyncio.CancelledError:
                 raise
             except Exception:
                 log.exception("pipeline.worker.claim_failed")
-                claimed = 0
+                self._more = False
                 await asyncio.sleep(poll)
-            if claimed == 0:
+            if not self._more:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), poll)
 
     async def claim_some(self) -> int:
-        """Claim as many jobs as there are free slots and start them; returns how many."""
-        free = self._slots._value
-        if free <= 0:
+        """Claim as many jobs as there are free slots and start them; returns how many.
+
+        When every free slot was filled the queue may hold more, and the next claim follows as
+        soon as a slot frees; otherwise the queue is empty and the next claim waits for the
+        enqueue NOTIFY (or the poll): no claim transaction that finds nothing after each job."""
+        if self._slots.locked():
             await self._slots.acquire()  # wait for one slot, then give it back to the loop
             self._slots.release()
+            self._more = True
             return 0
+        free = self._slots._value
         async with self.db.transaction() as session:
             jobs = await repository.claim(session, limit=free, lease_s=self.lease_s)
+        self._more = len(jobs) == free
         for job in jobs:
             await self._slots.acquire()
             self._claimed[job.message_id] = job
@@ -264,7 +271,6 @@ class ReplyWorker:
             log.exception("pipeline.job.crashed", message_id=str(job.message_id))
         finally:
             self._slots.release()
-            self._wake.set()
 
     # -- one job -------------------------------------------------------------------------------
 
