@@ -86,6 +86,7 @@ async def customer(
             stats.errors += 1
             return
         answered: dict[str, asyncio.Event] = {}
+        replied: dict[str, float] = {}  # message id -> when its first response arrived
         async with connect(f"{ws_base}?access_token={token}", max_size=None) as ws:
             topic = f"conversation:{conversation['id']}"
             await ws.send(json.dumps({"type": "subscribe", "topic": topic}))
@@ -108,9 +109,11 @@ async def customer(
                     if draft_id and draft_id in stats.approved_at:
                         stats.approve_to_customer.append((now - stats.approved_at[draft_id]) * 1000)
                     asked = meta.get("in_reply_to")
-                    if asked in answered and asked not in stats.first_response:
-                        stats.first_response[asked] = (now - stats.posted[asked]) * 1000
-                        answered[asked].set()
+                    if asked and asked not in replied:
+                        # the reply can beat the POST's own response: keep its time either way
+                        replied[asked] = now
+                        if asked in answered:
+                            answered[asked].set()
 
             listener = asyncio.create_task(listen())
             for _ in range(messages):
@@ -131,6 +134,8 @@ async def customer(
                 stats.posted[message_id] = started
                 stats.turn[message_id] = len(answered)
                 answered[message_id] = asyncio.Event()
+                if message_id in replied:
+                    answered[message_id].set()
                 try:
                     await asyncio.wait_for(answered[message_id].wait(), 60)
                 except TimeoutError:
@@ -138,6 +143,9 @@ async def customer(
                 await asyncio.sleep(rng.uniform(0.5, 1.5) * think_s)
             await asyncio.sleep(2)  # replies to approved drafts
             listener.cancel()
+            for message_id, at in replied.items():
+                if message_id in stats.posted:
+                    stats.first_response[message_id] = (at - stats.posted[message_id]) * 1000
 
 
 async def agent(
@@ -200,6 +208,15 @@ async def run(server: BenchServer, args: argparse.Namespace) -> dict[str, Any]:
         for _ in range(args.agents)
     ]
     meter = CpuMeter(server.pid, server.postmaster_pid())
+    harness_lag: list[float] = []
+
+    async def watch_own_loop() -> None:  # the harness shares the machine: is it keeping up?
+        while True:
+            asked = time.perf_counter()
+            await asyncio.sleep(0.1)
+            harness_lag.append(max(0.0, time.perf_counter() - asked - 0.1) * 1000)
+
+    own_loop = asyncio.create_task(watch_own_loop())
     scraped = await scrape(server.base_url)
     before = meter.snapshot()
     started = time.perf_counter()
@@ -211,6 +228,7 @@ async def run(server: BenchServer, args: argparse.Namespace) -> dict[str, Any]:
     await asyncio.gather(*(one(i) for i in range(args.customers)))
     elapsed = time.perf_counter() - started
     after = meter.snapshot()
+    own_loop.cancel()
     rescraped = await scrape(server.base_url)
     lag = bucket_quantiles(
         histogram(scraped, "event_loop_lag_seconds"),
@@ -256,13 +274,28 @@ async def run(server: BenchServer, args: argparse.Namespace) -> dict[str, Any]:
         # bounds of its histogram, ms); every request, socket and reply job waits this long
         "event_loop_lag_p50_p95_p99_ms": lag,
         # full garbage collections during the run and their longest pause (bucket bound, ms)
+        # the harness's own event loop: its lateness is part of every figure above
+        "harness_loop_lag_p95_p99_ms": [pct(harness_lag, 95), pct(harness_lag, 99)],
         "gc_full_collections": int(
             full_after.get(float("inf"), 0) - full_before.get(float("inf"), 0)
         ),
         "gc_full_pause_max_ms": bucket_quantiles(full_before, full_after, (100,))[0],
         "llm_latency_ms": args.llm_latency_ms,
+        # what the server logged at WARNING or above, by event
+        "server_warnings": server_warnings(server),
         **where,
     }
+
+
+def server_warnings(server: BenchServer) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for line in server.warning_lines():
+        try:
+            event = str(json.loads(line).get("event", "?"))
+        except ValueError:
+            event = line[:80]
+        counts[event] = counts.get(event, 0) + 1
+    return counts
 
 
 async def scrape(base: str) -> str:
