@@ -6,7 +6,7 @@ it up delays them all. Two things do, and both are measured here:
 - A step that hogs the loop. The monitor sleeps `interval_s` over and over and records how
   late it wakes up (`event_loop_lag_seconds`).
 - The cyclic garbage collector. A full collection walks every tracked object, and with the
-  embedding and classification libraries imported that is millions of them: 130-320 ms with the
+  embedding and classification libraries loaded that is about 550,000 of them: 130-320 ms with the
   loop stopped, several times a minute under load (measured with `make load`). Everything
   loaded at start-up lives as long as the process, so `freeze_startup_heap()` moves it out of
   the collector's sight (`gc.freeze()`, as CPython's documentation recommends for servers).
