@@ -129,13 +129,20 @@ class CpuMeter:
     postmaster_pid: int | None
 
     def _proc_cpu(self, pid: int) -> float:
+        """The server's CPU, with its engine process when it runs one."""
         if psutil is None:
             return 0.0
+        total = 0.0
         try:
-            times = psutil.Process(pid).cpu_times()
-            return float(times.user + times.system)
+            root = psutil.Process(pid)
+            processes = [root, *root.children(recursive=True)]
         except psutil.Error:
             return 0.0
+        for proc in processes:
+            with contextlib.suppress(psutil.Error):
+                times = proc.cpu_times()
+                total += times.user + times.system
+        return total
 
     def _postgres_cpu(self) -> float:
         if psutil is None or self.postmaster_pid is None:
@@ -290,8 +297,14 @@ class BenchServer:
     def peak_rss_mb(self) -> tuple[float | None, float | None]:
         if self.proc is None:
             return None, None
-        hwm = read_proc_status_kb(self.proc.pid, "VmHWM")
-        rss = read_proc_status_kb(self.proc.pid, "VmRSS")
+        pids = [self.proc.pid]
+        if psutil is not None:  # the engine process, when the server runs one
+            with contextlib.suppress(psutil.Error):
+                pids += [p.pid for p in psutil.Process(self.proc.pid).children(recursive=True)]
+        hwms = [read_proc_status_kb(pid, "VmHWM") for pid in pids]
+        rsss = [read_proc_status_kb(pid, "VmRSS") for pid in pids]
+        hwm = sum(v for v in hwms if v is not None) if hwms[0] is not None else None
+        rss = sum(v for v in rsss if v is not None) if rsss[0] is not None else None
         return (
             round(hwm / 1024, 1) if hwm is not None else None,
             round(rss / 1024, 1) if rss is not None else None,

@@ -218,6 +218,7 @@ async def run(server: BenchServer, args: argparse.Namespace) -> dict[str, Any]:
 
     own_loop = asyncio.create_task(watch_own_loop())
     scraped = await scrape(server.base_url)
+    engine_scraped = await scrape(server.base_url, "/metrics/engine")
     before = meter.snapshot()
     started = time.perf_counter()
 
@@ -230,13 +231,20 @@ async def run(server: BenchServer, args: argparse.Namespace) -> dict[str, Any]:
     after = meter.snapshot()
     own_loop.cancel()
     rescraped = await scrape(server.base_url)
+    engine_rescraped = await scrape(server.base_url, "/metrics/engine")
     lag = bucket_quantiles(
         histogram(scraped, "event_loop_lag_seconds"),
         histogram(rescraped, "event_loop_lag_seconds"),
         (50, 95, 99),
     )
-    full_before = histogram(scraped, "gc_pause_seconds", 'generation="2"')
-    full_after = histogram(rescraped, "gc_pause_seconds", 'generation="2"')
+    engine_lag = bucket_quantiles(
+        histogram(engine_scraped, "event_loop_lag_seconds"),
+        histogram(engine_rescraped, "event_loop_lag_seconds"),
+        (50, 95, 99),
+    )
+    # full collections of both processes (the engine's scrape is empty without one)
+    full_before = histogram(scraped + engine_scraped, "gc_pause_seconds", 'generation="2"')
+    full_after = histogram(rescraped + engine_rescraped, "gc_pause_seconds", 'generation="2"')
     stop.set()
     await asyncio.gather(*agents, return_exceptions=True)
     cpu = CpuMeter.delta(before, after)
@@ -273,6 +281,8 @@ async def run(server: BenchServer, args: argparse.Namespace) -> dict[str, Any]:
         # the server's event loop: how late it ran a callback asked for "now" (upper bucket
         # bounds of its histogram, ms); every request, socket and reply job waits this long
         "event_loop_lag_p50_p95_p99_ms": lag,
+        # the same for the engine process (reply jobs), when the server runs one
+        "engine_loop_lag_p50_p95_p99_ms": engine_lag,
         # full garbage collections during the run and their longest pause (bucket bound, ms)
         # the harness's own event loop: its lateness is part of every figure above
         "harness_loop_lag_p95_p99_ms": [pct(harness_lag, 95), pct(harness_lag, 99)],
@@ -298,9 +308,11 @@ def server_warnings(server: BenchServer) -> dict[str, int]:
     return counts
 
 
-async def scrape(base: str) -> str:
+async def scrape(base: str, path: str = "/metrics") -> str:
+    """A Prometheus scrape; empty when there is none (`/metrics/engine` without an engine)."""
     async with httpx.AsyncClient(base_url=base, timeout=30) as client:
-        return (await client.get("/metrics")).text
+        response = await client.get(path)
+        return response.text if response.status_code == 200 else ""
 
 
 def histogram(body: str, name: str, label: str = "") -> dict[float, float]:
@@ -384,6 +396,11 @@ def main() -> None:
     )
     parser.add_argument("--ramp", type=float, default=20, help="customers arriving per second")
     parser.add_argument(
+        "--one-process",
+        action="store_true",
+        help="the whole server in one process (default: the engine in a second one)",
+    )
+    parser.add_argument(
         "--llm-latency-ms",
         type=float,
         default=None,
@@ -395,6 +412,7 @@ def main() -> None:
     env = {
         "PIPELINE_WORKER": "true",
         "PIPELINE_CONCURRENCY": "32",
+        "ENGINE_PROCESS": "false" if args.one_process else "true",
         "JOBS_ENABLED": "false",
         # one machine plays every customer from one address: the per-client limits stay on
         # (each customer is its own session) but the per-address bucket would throttle the

@@ -30,6 +30,7 @@ def running_server(env: dict[str, str], data_dir: Path, timeout_s: float = 30) -
         "HOST": "127.0.0.1",
         "DATA_DIR": str(data_dir),
         "LOG_LEVEL": "WARNING",
+        "ENGINE_PROCESS": "false",  # one process per server: tests of replicas count them
         **env,
     }
     log_path = data_dir / f"server-{port}.log"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import getpass
 import os
+import signal
 import sys
 from collections.abc import Mapping
 from pathlib import Path
@@ -12,9 +13,13 @@ from typing import Any
 
 import typer
 
-from contactcenter.core.config import Settings, get_settings
+from contactcenter.core.config import ProcessRole, Settings, get_settings
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="AI contact center backend.")
+
+
+def _exit_on_signal(signum: int, frame: Any) -> None:
+    raise SystemExit(128 + signum)
 
 
 @app.command()
@@ -26,36 +31,56 @@ def serve(
     """Start the API (embedded PostgreSQL unless DATABASE_URL is set)."""
     import uvicorn
 
+    from contactcenter.core.engine import EngineProcess
     from contactcenter.main import create_app
 
     overrides = {"host": host, "port": port, "workers": workers}
     settings = get_settings().model_copy(update={k: v for k, v in overrides.items() if v})
-    if settings.workers > 1 and settings.qdrant.url is None:
-        # Qdrant Edge is one open handle per folder: one process owns the embedded store
-        typer.echo(
-            "embedded Qdrant Edge runs in one process: starting 1 worker "
-            "(set QDRANT_URL to run several)",
-            err=True,
-        )
-        settings = settings.model_copy(update={"workers": 1})
     options: dict[str, Any] = {
-        "host": settings.host,
-        "port": settings.port,
         "log_level": settings.log_level.lower(),
         "access_log": False,
         "ws_ping_interval": None,  # the app sends its own heartbeats
         "ws_per_message_deflate": settings.realtime.ws_compression,
         "timeout_graceful_shutdown": 10,
     }
-    if settings.workers == 1:
-        uvicorn.run(create_app(settings, print_banner=True), **options)
+    if settings.process_role is ProcessRole.engine:
+        # started by the command below: the web processes reach it on its Unix socket
+        socket_path = settings.engine_socket_path
+        socket_path.parent.mkdir(parents=True, exist_ok=True)
+        uvicorn.run(create_app(settings), uds=str(socket_path), **options)
         return
-    # several processes: each imports the app and reads its settings from the environment
-    os.environ["HOST"] = settings.host
-    os.environ["PORT"] = str(settings.port)
-    uvicorn.run(
-        "contactcenter.main:create_app_from_env", factory=True, workers=settings.workers, **options
-    )
+    options.update(host=settings.host, port=settings.port)
+    engine: EngineProcess | None = None
+    if settings.qdrant.url is None and (settings.engine_process or settings.workers > 1):
+        # Qdrant Edge is one open handle per folder: the engine process owns it, and the web
+        # processes serve HTTP and WebSockets on cores of their own
+        engine = EngineProcess(settings.engine_socket_path.absolute())
+        typer.echo("starting the engine process (replies, ingestion, vector store)...", err=True)
+        engine.start()
+        # uvicorn re-raises the SIGTERM it stopped on: as an exception, so the engine is
+        # stopped below before this process exits
+        signal.signal(signal.SIGTERM, _exit_on_signal)
+        os.environ["PROCESS_ROLE"] = ProcessRole.web.value
+        os.environ["ENGINE_SOCKET"] = str(engine.socket_path)
+        settings = settings.model_copy(
+            update={"process_role": ProcessRole.web, "engine_socket": engine.socket_path}
+        )
+    try:
+        if settings.workers == 1:
+            uvicorn.run(create_app(settings, print_banner=True), **options)
+            return
+        # several processes: each imports the app and reads its settings from the environment
+        os.environ["HOST"] = settings.host
+        os.environ["PORT"] = str(settings.port)
+        uvicorn.run(
+            "contactcenter.main:create_app_from_env",
+            factory=True,
+            workers=settings.workers,
+            **options,
+        )
+    finally:
+        if engine is not None:
+            engine.stop()
 
 
 @app.command()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -23,7 +24,13 @@ from contactcenter.contract import openapi_with_realtime
 from contactcenter.conversations import service as conversations_service
 from contactcenter.conversations.endpoints import router as conversations_router
 from contactcenter.core import database
-from contactcenter.core.config import Environment, Settings, get_settings
+from contactcenter.core.config import Environment, ProcessRole, Settings, get_settings
+from contactcenter.core.engine import (
+    EngineProxyMiddleware,
+    engine_checks,
+    engine_client,
+    exit_with_parent,
+)
 from contactcenter.core.handlers import BodySizeLimitMiddleware, install_handlers
 from contactcenter.core.logging import RequestIdMiddleware, configure_logging
 from contactcenter.hitl.endpoints import router as hitl_router
@@ -69,6 +76,14 @@ def _spill_loader(db: database.Database) -> Any:
     return load
 
 
+def _readiness(checks: dict[str, Any]) -> JSONResponse:
+    ok = all(c["status"] in ("ok", "starting", "degraded") for c in checks.values())
+    return JSONResponse(
+        {"status": "ok" if ok else "unavailable", "checks": checks},
+        status_code=200 if ok else 503,
+    )
+
+
 def create_app_from_env() -> FastAPI:
     """Factory for `uvicorn --factory` (several worker processes): settings from the env."""
     return create_app(get_settings())
@@ -88,6 +103,7 @@ def create_app(settings: Settings | None = None, *, print_banner: bool = False) 
         replies: ReplyWorker | None = None
         scheduler: Scheduler | None = None
         pusher: DashboardPusher | None = None
+        orphan_watch: asyncio.Task[None] | None = None
         lag = LoopLagMonitor()
         GcPauses.install()
         try:
@@ -113,32 +129,39 @@ def create_app(settings: Settings | None = None, *, print_banner: bool = False) 
                 if settings.auth.issue_tokens and secret
                 else None
             )
-            store = build_vector_store(settings)
-            index = KnowledgeIndex(settings, db, store)
-            app.state.knowledge = index
-            app.state.triage = Triage(settings)
-            app.state.demo = await seed_demo(settings, db)
-            if settings.knowledge.worker:
-                # loads the embedding model, makes a collection live, then indexes the queue
-                worker = IngestionWorker(settings, db, index)
-                worker.start()
-                app.state.ingestion = worker
-            app.state.pipeline = build_pipeline(settings, index, app.state.triage)
-            if settings.pipeline.worker:
-                try:  # the models the first customer would otherwise wait for
-                    await app.state.pipeline.warm()
-                    await app.state.triage.classifier()
-                    await index.configured_embedder()
-                except Exception:  # each reply retries the load and fails over to a person
-                    log.warning("startup.warm_failed", exc_info=True)
-                replies = ReplyWorker(
-                    settings, db, app.state.pipeline, build_tickets(settings, http)
-                )
-                replies.start()
-                app.state.replies = replies
-            if settings.jobs.enabled:
-                scheduler = Scheduler(settings, db)
-                scheduler.start()
+            if settings.process_role is ProcessRole.web:
+                # the engine process owns the vector store and the models
+                app.state.engine = engine_client(settings.engine_socket_path)
+                app.state.demo = await seed_demo(settings, db)
+            else:
+                store = build_vector_store(settings)
+                index = KnowledgeIndex(settings, db, store)
+                app.state.knowledge = index
+                app.state.triage = Triage(settings)
+                app.state.demo = await seed_demo(settings, db)
+                if settings.knowledge.worker:
+                    # loads the embedding model, makes a collection live, then indexes the queue
+                    worker = IngestionWorker(settings, db, index)
+                    worker.start()
+                    app.state.ingestion = worker
+                app.state.pipeline = build_pipeline(settings, index, app.state.triage)
+                if settings.pipeline.worker:
+                    try:  # the models the first customer would otherwise wait for
+                        await app.state.pipeline.warm()
+                        await app.state.triage.classifier()
+                        await index.configured_embedder()
+                    except Exception:  # each reply retries the load and fails over to a person
+                        log.warning("startup.warm_failed", exc_info=True)
+                    replies = ReplyWorker(
+                        settings, db, app.state.pipeline, build_tickets(settings, http)
+                    )
+                    replies.start()
+                    app.state.replies = replies
+                if settings.jobs.enabled:
+                    scheduler = Scheduler(settings, db)
+                    scheduler.start()
+            if settings.process_role is ProcessRole.engine:
+                orphan_watch = asyncio.create_task(exit_with_parent(), name="engine-parent")
             hub = RealtimeHub(db.listen_url, settings.realtime.channel, _spill_loader(db))
             await hub.start()
             app.state.hub = hub
@@ -154,6 +177,8 @@ def create_app(settings: Settings | None = None, *, print_banner: bool = False) 
             yield
         finally:
             await lag.stop()
+            if orphan_watch is not None:
+                orphan_watch.cancel()
             if pusher is not None:
                 await pusher.stop()
             if scheduler is not None:
@@ -167,6 +192,9 @@ def create_app(settings: Settings | None = None, *, print_banner: bool = False) 
             if store is not None:
                 store.close()
             await http.aclose()
+            engine = getattr(app.state, "engine", None)
+            if engine is not None:
+                await engine.aclose()
             await db.dispose()
 
     app = FastAPI(
@@ -178,6 +206,8 @@ def create_app(settings: Settings | None = None, *, print_banner: bool = False) 
     )
     app.openapi = lambda: openapi_with_realtime(app)  # type: ignore[method-assign]
     install_handlers(app)
+    if settings.process_role is ProcessRole.web:
+        app.add_middleware(EngineProxyMiddleware)  # innermost: after every limit below
     app.add_middleware(
         BodySizeLimitMiddleware,
         max_bytes=settings.api.max_body_bytes,
@@ -194,7 +224,8 @@ def create_app(settings: Settings | None = None, *, print_banner: bool = False) 
             expose_headers=["x-request-id", "retry-after"],
             max_age=600,
         )
-    if settings.ratelimit.enabled:
+    if settings.ratelimit.enabled and settings.process_role is not ProcessRole.engine:
+        # the engine's requests come through a web process, which has counted them already
         app.add_middleware(RateLimitMiddleware, settings=settings.ratelimit)
     app.add_middleware(metrics.HttpMetricsMiddleware)
     app.add_middleware(RequestIdMiddleware)
@@ -237,6 +268,9 @@ def create_app(settings: Settings | None = None, *, print_banner: bool = False) 
             "status": "ok" if hub.listening else "down",
             "connections": hub.connection_count,
         }
+        if settings.process_role is ProcessRole.web:
+            checks.update(await engine_checks(request.app.state.engine))
+            return _readiness(checks)
         index: KnowledgeIndex = request.app.state.knowledge
         checks["knowledge"] = index.status()
         providers = request.app.state.pipeline.composer.provider_states()
@@ -247,11 +281,7 @@ def create_app(settings: Settings | None = None, *, print_banner: bool = False) 
             checks["llm"] = {"status": "ok" if healthy else "degraded", "providers": providers}
         else:
             checks["llm"] = {"status": "ok", "providers": {"offline": "closed"}}
-        ok = all(c["status"] in ("ok", "starting", "degraded") for c in checks.values())
-        return JSONResponse(
-            {"status": "ok" if ok else "unavailable", "checks": checks},
-            status_code=200 if ok else 503,
-        )
+        return _readiness(checks)
 
     @app.get(
         "/metrics",

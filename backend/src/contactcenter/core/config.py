@@ -27,6 +27,14 @@ class Environment(StrEnum):
     production = "production"
 
 
+class ProcessRole(StrEnum):
+    """What this process runs (set by `contactcenter serve`, not by hand)."""
+
+    all = "all"  # everything: the one-process default
+    web = "web"  # HTTP and WebSockets; the engine's routes are forwarded to the engine
+    engine = "engine"  # reply pipeline, ingestion, scheduled jobs, the embedded vector store
+
+
 def _group(prefix: str) -> SettingsConfigDict:
     return SettingsConfigDict(env_prefix=prefix, extra="ignore", populate_by_name=True)
 
@@ -343,6 +351,21 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("WEB_CONCURRENCY", "WORKERS"),
         description="Server processes; each has its own pool and realtime listener.",
     )
+    engine_process: bool = Field(
+        default=True,
+        validation_alias=AliasChoices("ENGINE_PROCESS"),
+        description="Run the reply pipeline, ingestion and the embedded Qdrant in a second "
+        "process, so HTTP and WebSockets get a core of their own (implied by WEB_CONCURRENCY "
+        "> 1 with the embedded Qdrant).",
+    )
+    process_role: ProcessRole = Field(
+        default=ProcessRole.all, validation_alias=AliasChoices("PROCESS_ROLE")
+    )
+    engine_socket: Path | None = Field(
+        default=None,
+        validation_alias=AliasChoices("ENGINE_SOCKET"),
+        description="The engine process's Unix socket (DATA_DIR/engine.sock when unset).",
+    )
     log_json: bool = Field(default=True, validation_alias=AliasChoices("LOG_JSON"))
     run_migrations: bool = Field(default=True, validation_alias=AliasChoices("RUN_MIGRATIONS"))
     web_dir: Path | None = Field(
@@ -371,6 +394,10 @@ class Settings(BaseSettings):
     @property
     def seed_demo(self) -> bool:
         return self.demo.seed if self.demo.seed is not None else self.embedded_database
+
+    @property
+    def engine_socket_path(self) -> Path:
+        return self.engine_socket or self.data_dir / "engine.sock"
 
     @property
     def base_url(self) -> str:
