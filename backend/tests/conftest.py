@@ -64,7 +64,8 @@ def make_settings(pg_url: str, data_dir: Path, **overrides: object) -> Settings:
         auth=AuthSettings(jwt_secret=TEST_JWT_SECRET),
         demo=DemoSettings(seed=False),
         # tests that need replies drive a ReplyWorker of their own (tests/test_pipeline.py)
-        pipeline=PipelineSettings(worker=False),
+        # and count the reply queue at every message (tests/test_pipeline.py fills it)
+        pipeline=PipelineSettings(worker=False, busy_check_s=0),
         # tests run the sweeps themselves, with time moved forward (tests/test_jobs.py)
         jobs=JobsSettings(enabled=False),
         # tests call far faster than people do; tests/test_ratelimit.py builds its own app

@@ -729,3 +729,26 @@ async def test_a_long_queue_gets_customers_a_polite_word_and_keeps_every_message
         b=second["id"],
     )
     assert [j["status"] for j in jobs] == ["queued", "queued"]  # both kept, both to be answered
+
+
+async def test_a_crowd_of_messages_costs_one_count_of_the_reply_queue(db):
+    from contactcenter.pipeline.backpressure import _over_limit
+
+    class Counting:
+        def __init__(self) -> None:
+            self.calls = 0
+
+        def transaction(self, claims=None):
+            self.calls += 1
+            return db.transaction(claims)
+
+    counting = Counting()
+    many = 10**6
+    # fifty messages arrive together: one count answers them all
+    answers = await asyncio.gather(*(_over_limit(counting, many, 60) for _ in range(50)))
+    assert answers == [False] * 50
+    assert counting.calls == 1
+    # a stale reading, or another limit, is counted again
+    assert await _over_limit(counting, many, 0) is False
+    assert await _over_limit(counting, -1, 60) is True
+    assert counting.calls == 3

@@ -282,6 +282,12 @@ class PipelineSettings(BaseSettings):
         description="Past this many waiting replies, customers are told a reply may take a "
         "moment (their messages are still kept and answered in turn).",
     )
+    busy_check_s: float = Field(
+        default=1.0,
+        ge=0,
+        description="How long a process trusts its last count of waiting replies, so a crowd "
+        "of messages costs one count a second instead of one each (0: count every time).",
+    )
     stream: bool = Field(
         default=True,
         description="Stream chat-model replies to the widget when the evidence already clears "

@@ -4,6 +4,9 @@ meeting an error or silence."""
 
 from __future__ import annotations
 
+import asyncio
+import time
+from dataclasses import dataclass, field
 from uuid import UUID
 
 import structlog
@@ -23,23 +26,44 @@ BUSY_NOTICE = (
 NOTICE_EVERY_S = 300  # at most one such notice per conversation in this time
 
 
+_COUNT_WAITING = text(
+    "SELECT count(*) FROM (SELECT 1 FROM reply_jobs WHERE status <> 'done' LIMIT :n) waiting"
+)
+
+
+@dataclass
+class _Reading:
+    depth: int = 0
+    limit: int = -1
+    at: float = float("-inf")
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+
+# one reading per database (process-wide): every customer message asks, one count answers
+_READINGS: dict[int, _Reading] = {}
+
+
+async def _over_limit(db: Database, limit: int, fresh_s: float) -> bool:
+    reading = _READINGS.get(id(db)) or _READINGS.setdefault(id(db), _Reading())
+    if reading.limit == limit and time.monotonic() - reading.at < fresh_s:
+        return reading.depth > limit
+    async with reading.lock:  # a crowd arriving together waits for one count
+        if reading.limit == limit and time.monotonic() - reading.at < fresh_s:
+            return reading.depth > limit
+        async with db.transaction() as session:
+            depth = (await session.execute(_COUNT_WAITING, {"n": limit + 1})).scalar_one()
+        reading.depth, reading.limit, reading.at = depth, limit, time.monotonic()
+        return bool(depth > limit)
+
+
 async def notice_if_busy(
     db: Database, settings: Settings, tenant_id: UUID, conversation_id: UUID
 ) -> bool:
     """Runs after the customer's message is committed. True when a notice was sent."""
     limit = settings.pipeline.busy_queue_depth
+    if not await _over_limit(db, limit, settings.pipeline.busy_check_s):
+        return False
     async with db.transaction() as session:
-        depth = (
-            await session.execute(
-                text(
-                    "SELECT count(*) FROM (SELECT 1 FROM reply_jobs WHERE status <> 'done' "
-                    "LIMIT :n) waiting"
-                ),
-                {"n": limit + 1},
-            )
-        ).scalar_one()
-        if depth <= limit:
-            return False
         recent = (
             await session.execute(
                 text(
