@@ -35,6 +35,7 @@ from typing import Any
 import asyncpg
 import httpx
 from websockets.asyncio.client import connect
+from websockets.exceptions import ConnectionClosed
 
 from bench.foundation import AGENT_EMAIL, BenchServer, CpuMeter, free_port, percentile
 from bench.hitl import login, wait_for_knowledge
@@ -65,11 +66,20 @@ class Stats:
         self.sending: dict[str, float] = {}  # client_message_id -> POST start
         self.seen_drafts: set[str] = set()
         self.first_response: dict[str, float] = {}
+        # who gave the first response: "ai" (a reply), "system" (the hand-over notice) or
+        # "agent" (a person; the AI says nothing more while a conversation waits for one)
+        self.answered_by: dict[str, str] = {}
         self.delivery: list[float] = []
         self.draft_visible: list[float] = []
         self.approved_at: dict[str, float] = {}
         self.approve_to_customer: list[float] = []
         self.errors = 0
+        self.error_kinds: dict[str, int] = {}
+        self.disconnects = 0  # sockets the server closed mid-run (an agent reconnects)
+
+    def error(self, kind: str) -> None:
+        self.errors += 1
+        self.error_kinds[kind] = self.error_kinds.get(kind, 0) + 1
 
 
 async def customer(
@@ -82,38 +92,47 @@ async def customer(
             token = session["access_token"]
             headers = {"Authorization": f"Bearer {token}"}
             conversation = (await client.post("/api/v1/conversations", headers=headers)).json()
-        except (httpx.HTTPError, KeyError):
-            stats.errors += 1
+        except (httpx.HTTPError, KeyError) as exc:
+            stats.error(f"start: {type(exc).__name__}")
             return
         answered: dict[str, asyncio.Event] = {}
         replied: dict[str, float] = {}  # message id -> when its first response arrived
-        async with connect(f"{ws_base}?access_token={token}", max_size=None) as ws:
+        # no client pings, as from a browser: the server sends its own heartbeats
+        async with connect(
+            f"{ws_base}?access_token={token}", max_size=None, ping_interval=None
+        ) as ws:
             topic = f"conversation:{conversation['id']}"
             await ws.send(json.dumps({"type": "subscribe", "topic": topic}))
 
             async def listen() -> None:
-                async for raw in ws:
-                    frame = json.loads(raw)
-                    event = frame.get("event") or {}
-                    if event.get("type") != "message.created":
-                        continue
-                    message = event["message"]
-                    now = time.perf_counter()
-                    if message["author_kind"] == "customer":
-                        sent = stats.sending.get(message.get("client_message_id") or "")
-                        if sent is not None:
-                            stats.delivery.append((now - sent) * 1000)
-                        continue
-                    meta = message.get("metadata") or {}
-                    draft_id = meta.get("draft_id")
-                    if draft_id and draft_id in stats.approved_at:
-                        stats.approve_to_customer.append((now - stats.approved_at[draft_id]) * 1000)
-                    asked = meta.get("in_reply_to")
-                    if asked and asked not in replied:
-                        # the reply can beat the POST's own response: keep its time either way
-                        replied[asked] = now
-                        if asked in answered:
-                            answered[asked].set()
+                try:
+                    async for raw in ws:
+                        on_frame(raw)
+                except ConnectionClosed:
+                    stats.disconnects += 1
+
+            def on_frame(raw: str | bytes) -> None:
+                event = json.loads(raw).get("event") or {}
+                if event.get("type") != "message.created":
+                    return
+                message = event["message"]
+                now = time.perf_counter()
+                if message["author_kind"] == "customer":
+                    sent = stats.sending.get(message.get("client_message_id") or "")
+                    if sent is not None:
+                        stats.delivery.append((now - sent) * 1000)
+                    return
+                meta = message.get("metadata") or {}
+                draft_id = meta.get("draft_id")
+                if draft_id and draft_id in stats.approved_at:
+                    stats.approve_to_customer.append((now - stats.approved_at[draft_id]) * 1000)
+                asked = meta.get("in_reply_to")
+                if asked and asked not in replied:
+                    # the reply can beat the POST's own response: keep its time either way
+                    replied[asked] = now
+                    stats.answered_by[asked] = message["author_kind"]
+                    if asked in answered:
+                        answered[asked].set()
 
             listener = asyncio.create_task(listen())
             for _ in range(messages):
@@ -127,8 +146,9 @@ async def customer(
                         json={"text": rng.choice(QUESTIONS), "client_message_id": client_id},
                     )
                     response.raise_for_status()
-                except httpx.HTTPError:
-                    stats.errors += 1
+                except httpx.HTTPError as exc:
+                    status = getattr(getattr(exc, "response", None), "status_code", None)
+                    stats.error(f"message: {status or type(exc).__name__}")
                     continue
                 message_id = response.json()["id"]
                 stats.posted[message_id] = started
@@ -155,28 +175,40 @@ async def agent(
     time, as a person works through a queue."""
     headers = {"Authorization": f"Bearer {token}"}
     inbox: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
-    async with (
-        httpx.AsyncClient(base_url=base, timeout=60) as client,
-        connect(f"{ws_base}?access_token={token}", max_size=None) as ws,
-    ):
-        await ws.send(json.dumps({"type": "subscribe", "topic": f"tenant:{tenant_id}:queue"}))
 
-        async def watch() -> None:
-            async for raw in ws:
-                event = json.loads(raw).get("event") or {}
-                if event.get("type") != "draft.created":
-                    continue
-                draft = event["draft"]
-                if draft["id"] in stats.seen_drafts:
-                    continue  # another agent has it
-                stats.seen_drafts.add(draft["id"])
-                asked = stats.posted.get(draft["message_id"])
-                if asked is not None:
-                    stats.draft_visible.append((time.perf_counter() - asked) * 1000)
-                if draft["text"]:
-                    inbox.put_nowait(draft)
+    def note(draft: dict[str, Any]) -> None:
+        if draft["id"] in stats.seen_drafts:
+            return  # another agent has it
+        stats.seen_drafts.add(draft["id"])
+        asked = stats.posted.get(draft["message_id"])
+        if asked is not None:
+            stats.draft_visible.append((time.perf_counter() - asked) * 1000)
+        if draft["text"]:
+            inbox.put_nowait(draft)
 
-        watcher = asyncio.create_task(watch())
+    async def watch(client: httpx.AsyncClient) -> None:
+        """The queue's events; after a disconnect, reconnect and catch up over REST, as the
+        web app does."""
+        while True:
+            try:
+                async with connect(
+                    f"{ws_base}?access_token={token}", max_size=None, ping_interval=None
+                ) as ws:
+                    topic = f"tenant:{tenant_id}:queue"
+                    await ws.send(json.dumps({"type": "subscribe", "topic": topic}))
+                    pending = await client.get("/api/v1/drafts?limit=200", headers=headers)
+                    for draft in pending.json().get("items", []):
+                        note(draft)
+                    async for raw in ws:
+                        event = json.loads(raw).get("event") or {}
+                        if event.get("type") == "draft.created":
+                            note(event["draft"])
+            except (ConnectionClosed, OSError, httpx.HTTPError):
+                stats.disconnects += 1
+                await asyncio.sleep(1)
+
+    async with httpx.AsyncClient(base_url=base, timeout=60) as client:
+        watcher = asyncio.create_task(watch(client))
         while not stop.is_set():
             try:
                 draft = await asyncio.wait_for(inbox.get(), 0.5)
@@ -185,7 +217,7 @@ async def agent(
             stats.approved_at[draft["id"]] = time.perf_counter()
             response = await client.post(f"/api/v1/drafts/{draft['id']}/approve", headers=headers)
             if response.status_code not in (200, 409):  # 409: already decided
-                stats.errors += 1
+                stats.error(f"approve: {response.status_code}")
         watcher.cancel()
 
 
@@ -237,6 +269,14 @@ async def run(server: BenchServer, args: argparse.Namespace) -> dict[str, Any]:
         histogram(rescraped, "event_loop_lag_seconds"),
         (50, 95, 99),
     )
+    # the message POST as the server timed it (middleware to response): the rest of the
+    # customer's wait is the network, the realtime path and this harness
+    post_route = 'method="POST",route="/api/v1/conversations/{conversation_id}/messages"'
+    post_server = bucket_quantiles(
+        histogram(scraped, "http_request_duration_seconds", post_route),
+        histogram(rescraped, "http_request_duration_seconds", post_route),
+        (50, 95, 99),
+    )
     engine_lag = bucket_quantiles(
         histogram(engine_scraped, "event_loop_lag_seconds"),
         histogram(engine_rescraped, "event_loop_lag_seconds"),
@@ -248,13 +288,23 @@ async def run(server: BenchServer, args: argparse.Namespace) -> dict[str, Any]:
     stop.set()
     await asyncio.gather(*agents, return_exceptions=True)
     cpu = CpuMeter.delta(before, after)
+
+    def share(seconds: float) -> float | None:
+        return round(100 * seconds / cpu["wall"], 1) if cpu["wall"] else None
+
     first = list(stats.first_response.values())
+    by_ai = {
+        mid: ms
+        for mid, ms in stats.first_response.items()
+        if stats.answered_by.get(mid) in ("ai", "system")
+    }
     peak, _ = server.peak_rss_mb()
     where = await where_the_time_goes(server.pg_uri, tenant_id, set(stats.posted))
     return {
         "customers": args.customers,
         "messages": len(stats.posted),
         "errors": stats.errors,
+        "errors_by_kind": stats.error_kinds,
         # stored but never given an outcome by the pipeline (dropped): must be zero
         "lost_messages": where.pop("without_outcome"),
         # no reply on the customer's socket before the run ended (an agent still had it)
@@ -266,9 +316,18 @@ async def run(server: BenchServer, args: argparse.Namespace) -> dict[str, Any]:
             pct([ms for mid, ms in stats.first_response.items() if stats.turn[mid] == turn], 95)
             for turn in range(args.messages)
         ],
+        # the AI's own first response (its reply, or the notice that a person will answer):
+        # the issue's "first AI response"; the rest were answered first by a person
+        "first_ai_response_p50_p95_p99_ms": [pct(list(by_ai.values()), q) for q in (50, 95, 99)],
+        "first_ai_response_p95_ms_by_turn": [
+            pct([ms for mid, ms in by_ai.items() if stats.turn[mid] == turn], 95)
+            for turn in range(args.messages)
+        ],
+        "answered_first_by_a_person": len(stats.first_response) - len(by_ai),
         "draft_to_queue_p95_ms": pct(stats.draft_visible, 95),
         "approve_to_customer_p95_ms": pct(stats.approve_to_customer, 95),
         "realtime_delivery_p95_ms": pct(stats.delivery, 95),
+        "message_post_server_p50_p95_p99_ms": post_server,
         "messages_per_s": round(len(stats.posted) / elapsed, 1),
         "peak_rss_mb": peak,
         "cpu_percent": round(100 * cpu["server"] / cpu["wall"], 1) if cpu["wall"] else None,
@@ -277,7 +336,12 @@ async def run(server: BenchServer, args: argparse.Namespace) -> dict[str, Any]:
         else None,
         # the harness shares the machine: its own CPU is part of the picture
         "harness_cpu_percent": round(100 * cpu["bench"] / cpu["wall"], 1) if cpu["wall"] else None,
+        # the whole machine (every process, of 100 % per core), and what the host took from
+        # it: a run on a busy host is not comparable with one on an idle host
+        "machine_cpu_percent": share(cpu["machine"]),
+        "steal_percent": share(cpu["steal"]),
         "drafts": len(stats.draft_visible),
+        "ws_disconnects": stats.disconnects,
         # the server's event loop: how late it ran a callback asked for "now" (upper bucket
         # bounds of its histogram, ms); every request, socket and reply job waits this long
         "event_loop_lag_p50_p95_p99_ms": lag,
@@ -396,6 +460,9 @@ def main() -> None:
     )
     parser.add_argument("--ramp", type=float, default=20, help="customers arriving per second")
     parser.add_argument(
+        "--web-processes", type=int, default=1, help="WEB_CONCURRENCY: processes for HTTP and WS"
+    )
+    parser.add_argument(
         "--one-process",
         action="store_true",
         help="the whole server in one process (default: the engine in a second one)",
@@ -413,6 +480,7 @@ def main() -> None:
         "PIPELINE_WORKER": "true",
         "PIPELINE_CONCURRENCY": "32",
         "ENGINE_PROCESS": "false" if args.one_process else "true",
+        "WEB_CONCURRENCY": str(args.web_processes),
         "JOBS_ENABLED": "false",
         # one machine plays every customer from one address: the per-client limits stay on
         # (each customer is its own session) but the per-address bucket would throttle the
