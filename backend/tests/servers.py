@@ -23,6 +23,15 @@ def free_port() -> int:
 @contextmanager
 def running_server(env: dict[str, str], data_dir: Path, timeout_s: float = 30) -> Iterator[str]:
     """Start `contactcenter serve` with `env`; yield its base URL once /ready answers 200."""
+    with server_process(env, data_dir, timeout_s) as (base, _process):
+        yield base
+
+
+@contextmanager
+def server_process(
+    env: dict[str, str], data_dir: Path, timeout_s: float = 30
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """`running_server`, also yielding the process (to find or signal its children)."""
     port = free_port()
     full_env = {
         **os.environ,
@@ -56,11 +65,11 @@ def running_server(env: dict[str, str], data_dir: Path, timeout_s: float = 30) -
                 if time.monotonic() > deadline:
                     raise RuntimeError(f"server not ready:\n{log_path.read_text()[-3000:]}")
                 time.sleep(0.1)
-            yield base
+            yield base, process
         finally:
             process.terminate()
             try:
-                process.wait(timeout=15)
+                process.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()

@@ -7,11 +7,7 @@ import asyncio
 import os
 import signal
 import subprocess
-import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -27,7 +23,7 @@ from contactcenter.auth.principal import Role
 from contactcenter.core.engine import EngineProxyMiddleware, engine_checks, is_engine_route
 from contactcenter.core.logging import RequestIdMiddleware
 from tests.conftest import TEST_JWT_SECRET
-from tests.servers import free_port
+from tests.servers import server_process
 
 # --- the routing rule --------------------------------------------------------------------------
 
@@ -195,26 +191,6 @@ def _engine_pid(server: subprocess.Popen[bytes]) -> int | None:
     return None
 
 
-@contextmanager
-def _serve(env: dict[str, str], log: Path) -> Iterator[subprocess.Popen[bytes]]:
-    with log.open("wb") as out:
-        server = subprocess.Popen(
-            [sys.executable, "-m", "contactcenter", "serve"],
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        yield server
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
-
-
 def _gone(pid: int, timeout_s: float) -> bool:
     try:
         psutil.Process(pid).wait(timeout_s)
@@ -223,20 +199,6 @@ def _gone(pid: int, timeout_s: float) -> bool:
     except psutil.TimeoutExpired:
         return False
     return True
-
-
-def _wait_ready(base: str, server: subprocess.Popen[bytes], log: Path, timeout_s: float) -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise RuntimeError(f"server exited early:\n{log.read_text()[-3000:]}")
-        try:
-            if httpx.get(f"{base}/ready", timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    raise RuntimeError(f"server not ready:\n{log.read_text()[-3000:]}")
 
 
 async def _outcome_of(db: Any, message_id: str, wait_s: float) -> str | None:
@@ -257,14 +219,7 @@ async def test_serve_runs_the_engine_in_a_second_process(pg_url, tmp_path, build
     # other tests leave messages they never answered: keep this engine on ours
     async with db.transaction() as session:
         await session.execute(text("UPDATE reply_jobs SET status = 'done' WHERE status <> 'done'"))
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
     env = {
-        **os.environ,
-        "PORT": str(port),
-        "HOST": "127.0.0.1",
-        "DATA_DIR": str(tmp_path / "data"),
-        "LOG_LEVEL": "WARNING",
         "DATABASE_URL": pg_url,
         "AUTH_JWT_SECRET": TEST_JWT_SECRET,
         "DEMO_SEED": "false",
@@ -272,9 +227,7 @@ async def test_serve_runs_the_engine_in_a_second_process(pg_url, tmp_path, build
         "PIPELINE_WORKER": "true",
         "ENGINE_PROCESS": "true",
     }
-    log = tmp_path / "server.log"
-    with _serve(env, log) as server:
-        _wait_ready(base, server, log, 120)
+    with server_process(env, tmp_path / "data", timeout_s=120) as (base, server):
         engine = _engine_pid(server)
         assert engine is not None, "no engine process"
 
@@ -288,14 +241,17 @@ async def test_serve_runs_the_engine_in_a_second_process(pg_url, tmp_path, build
             assert ready["checks"]["database"]["status"] == "ok"
             assert "knowledge" in ready["checks"]
 
+            async def answered(question: str, wait_s: float) -> bool:
+                posted = await api.post(
+                    f"/api/v1/conversations/{conversation['id']}/messages",
+                    headers=customer.headers,
+                    json={"text": question},
+                )
+                assert posted.status_code == 201, posted.text
+                return await _outcome_of(db, posted.json()["id"], wait_s) is not None
+
             # the web process stores the message; the engine's worker answers it
-            posted = await api.post(
-                f"/api/v1/conversations/{conversation['id']}/messages",
-                headers=customer.headers,
-                json={"text": "Do you sell gift cards?"},
-            )
-            assert posted.status_code == 201, posted.text
-            assert await _outcome_of(db, posted.json()["id"], 60) is not None
+            assert await answered("Do you sell gift cards?", 60)
 
             # the engine's routes, through the web process
             documents = await api.get("/api/v1/knowledge/documents", headers=agent.headers)
@@ -314,13 +270,7 @@ async def test_serve_runs_the_engine_in_a_second_process(pg_url, tmp_path, build
 
             # a killed engine is started again, and a message sent meanwhile is answered
             os.kill(engine, signal.SIGKILL)
-            while_down = await api.post(
-                f"/api/v1/conversations/{conversation['id']}/messages",
-                headers=customer.headers,
-                json={"text": "And can I pay with one online?"},
-            )
-            assert while_down.status_code == 201, while_down.text
-            assert await _outcome_of(db, while_down.json()["id"], 150) is not None
+            assert await answered("And can I pay with one online?", 150)
             restarted = _engine_pid(server)
             assert restarted is not None and restarted != engine
     # the engine stops with the web process
